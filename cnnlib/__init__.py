@@ -1,0 +1,5 @@
+"""cnnlib: the small, tested library behind the CNN textbook."""
+from . import functional, gradcheck, utils, viz  # noqa: F401  (viz sets the Japanese font)
+from .utils import get_device, set_seed  # noqa: F401
+
+__version__ = "0.1.0"
