@@ -14,6 +14,9 @@ ifneq ($(wildcard $(SHARED_DATA)/MNIST),)
 export CNNLIB_DATA ?= $(SHARED_DATA)
 export CNNLIB_OFFLINE ?= 1
 endif
+# Derived files (decoded dataset tensors, the CIFAR-10 checkpoint) stay inside the build,
+# so `make clean` really starts over and a stale checkpoint never leaks into a new build.
+export CNNLIB_CACHE ?= $(CURDIR)/_build/cache
 export MPLBACKEND ?= Agg
 
 .PHONY: install book test browser clean
