@@ -1,0 +1,434 @@
+"""Training and evaluation: ``fit``, ``evaluate``, ``History``, checkpoints.
+
+Typical use (data are in-memory tensors; ``X`` may be float or uint8)::
+
+    from cnnlib.train import fit, evaluate
+    hist = fit(model, (X_train, y_train), (X_test, y_test), epochs=5, batch_size=128, lr=1e-3)
+    hist["test_acc"]                  # one value per epoch (History is a dict of lists)
+    hist.rows()                       # the same as a list of per-epoch dicts
+    evaluate(model, (X_test, y_test)) # {"loss": ..., "acc": ...}
+
+``fit(model, train_data, test_data=None, *, epochs, batch_size=128, optimizer="adam", lr=1e-3,
+weight_decay=0.0, loss_fn=None, label_smoothing=0.0, schedule=None, prepare=None, augment=None,
+on_batch=None, on_epoch=None, device=None, amp="auto", channels_last="auto", seed=None,
+grad_clip=None, progress=True)``
+
+- ``train_data`` / ``test_data``: a tuple ``(X, y)`` of tensors (shuffled each epoch with a
+  random permutation, no DataLoader workers) or any re-iterable of ``(xb, yb)`` batches.
+- ``optimizer``: ``"adam"``, ``"adamw"``, ``"sgd"`` (momentum 0.9, Nesterov), a
+  ``torch.optim.Optimizer`` instance, or a callable ``params -> optimizer``.
+- ``schedule``: ``None``, ``"onecycle"``, ``"cosine"`` or a callable
+  ``(optimizer, total_steps) -> scheduler``; stepped after every batch.
+- ``prepare(xb)``: turns a raw batch on the device into model input (e.g. uint8 -> normalised
+  float), used for training and evaluation. ``augment(xb, yb) -> (xb, yb)`` runs on training
+  batches after ``prepare``; ``yb`` may come back as soft targets of shape ``(N, K)`` (Mixup).
+- ``on_batch(info)`` runs after ``backward`` and before the optimizer step (``info`` has
+  ``epoch``, ``step``, ``loss``, ``model``); ``on_epoch(epoch, history, model)`` runs after each
+  epoch and stops training when it returns True (see ``EarlyStopping``).
+- ``amp="auto"`` uses bf16 autocast where the device supports it (fp32 otherwise);
+  ``amp=None`` forces fp32. ``channels_last="auto"`` uses it on CPU for 4-D inputs.
+- Ctrl-C (KeyboardInterrupt) ends training early: the history so far is returned with
+  ``history.interrupted = True`` and the model is left in eval mode, usable.
+"""
+import math
+import os
+import time
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from .utils import get_device, set_seed
+
+HISTORY_KEYS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "time")
+
+
+class History(dict):
+    """Per-epoch metrics: a dict of equal-length lists, with ``rows()`` as a list of dicts."""
+
+    def __init__(self):
+        super().__init__({k: [] for k in HISTORY_KEYS})
+        self.interrupted = False
+
+    def append(self, **row):
+        """Add one epoch's metrics (missing keys get None)."""
+        for k in self:
+            self[k].append(row.get(k))
+
+    @property
+    def epochs(self):
+        """Number of finished epochs."""
+        return len(self["epoch"])
+
+    def rows(self):
+        """The history as a list of per-epoch dicts."""
+        return [{k: self[k][i] for k in self} for i in range(self.epochs)]
+
+    def best(self, key="test_acc", mode="max"):
+        """The row with the best value of ``key``."""
+        vals = [(v, i) for i, v in enumerate(self[key]) if v is not None]
+        if not vals:
+            raise ValueError(f"history has no values for {key!r}")
+        _, i = max(vals) if mode == "max" else min(vals)
+        return self.rows()[i]
+
+
+def configure_threads(n=None):
+    """Use ``n`` (or ``$CNNLIB_THREADS``, else the cores this process may use) torch threads."""
+    n = n or int(os.environ.get("CNNLIB_THREADS", 0)) or len(os.sched_getaffinity(0))
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+    return n
+
+
+def bf16_supported(device):
+    """True when bf16 autocast is fast and supported on ``device``."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    if device.type == "cpu":
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    return False
+
+
+def autocast_dtype(device, amp="auto"):
+    """The autocast dtype for ``amp`` ("auto", "bf16", None/"fp32") on ``device``, or None."""
+    if amp in (None, False, "fp32"):
+        return None
+    if amp == "auto":
+        return torch.bfloat16 if bf16_supported(device) else None
+    if amp == "bf16":
+        if not bf16_supported(device):
+            raise ValueError(f"amp='bf16' requested but {device} does not support bf16")
+        return torch.bfloat16
+    raise ValueError(f"amp must be 'auto', 'bf16', 'fp32' or None, got {amp!r}")
+
+
+def _autocast(device, dtype):
+    """An autocast context (a no-op one when ``dtype`` is None)."""
+    return torch.autocast(torch.device(device).type, dtype=dtype, enabled=dtype is not None)
+
+
+class TensorBatches:
+    """Re-iterable mini-batches of in-memory tensors ``(X, y)``, optionally shuffled."""
+
+    def __init__(self, X, y, batch_size=128, shuffle=False, generator=None, drop_last=False):
+        if not (torch.is_tensor(X) and torch.is_tensor(y)):
+            raise TypeError(f"X and y must be tensors, got {type(X).__name__}, {type(y).__name__}")
+        if len(X) != len(y):
+            raise ValueError(f"X and y differ in length: {len(X)} vs {len(y)}")
+        if not (isinstance(batch_size, int) and batch_size > 0):
+            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        self.X, self.y, self.batch_size = X, y, batch_size
+        self.shuffle, self.generator, self.drop_last = shuffle, generator, drop_last
+
+    def __len__(self):
+        n, b = len(self.X), self.batch_size
+        return n // b if self.drop_last else math.ceil(n / b)
+
+    def __iter__(self):
+        n = len(self.X)
+        idx = torch.randperm(n, generator=self.generator) if self.shuffle else torch.arange(n)
+        for i in range(len(self)):
+            j = idx[i * self.batch_size:(i + 1) * self.batch_size]
+            yield self.X[j], self.y[j]
+
+
+def as_batches(data, batch_size=128, shuffle=False, generator=None):
+    """``(X, y)`` tensors -> ``TensorBatches``; an iterable of batches is returned unchanged."""
+    if isinstance(data, (tuple, list)) and len(data) == 2 and torch.is_tensor(data[0]):
+        return TensorBatches(data[0], data[1], batch_size, shuffle, generator)
+    if data is None or not hasattr(data, "__iter__"):
+        raise TypeError(f"data must be a tuple (X, y) of tensors or an iterable of batches, "
+                        f"got {type(data).__name__}")
+    return data
+
+
+def make_optimizer(optimizer, params, lr=1e-3, weight_decay=0.0):
+    """An optimizer from a name ('adam', 'adamw', 'sgd'), an instance, or a factory callable."""
+    if isinstance(optimizer, torch.optim.Optimizer):
+        return optimizer
+    if callable(optimizer):
+        return optimizer(params)
+    names = {"adam": lambda: torch.optim.Adam(params, lr=lr, weight_decay=weight_decay),
+             "adamw": lambda: torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay),
+             "sgd": lambda: torch.optim.SGD(params, lr=lr, momentum=0.9, nesterov=True,
+                                            weight_decay=weight_decay)}
+    if optimizer not in names:
+        raise ValueError(f"optimizer must be one of {sorted(names)}, an Optimizer or a callable, "
+                         f"got {optimizer!r}")
+    return names[optimizer]()
+
+
+def make_schedule(schedule, opt, total_steps):
+    """A per-batch LR scheduler: None, 'onecycle', 'cosine' or a callable(opt, total_steps)."""
+    if schedule is None:
+        return None
+    if callable(schedule):
+        return schedule(opt, total_steps)
+    if schedule == "onecycle":
+        max_lr = [g["lr"] for g in opt.param_groups]
+        return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=max_lr, total_steps=total_steps,
+                                                   cycle_momentum=False)
+    if schedule == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, total_steps))
+    raise ValueError(f"schedule must be None, 'onecycle', 'cosine' or a callable, got {schedule!r}")
+
+
+def soft_cross_entropy(logits, y, label_smoothing=0.0):
+    """Cross-entropy for integer labels or soft targets of shape (N, K)."""
+    return F.cross_entropy(logits.float(), y, label_smoothing=label_smoothing)
+
+
+def _to_input(xb, device, prepare, channels_last):
+    """Move a batch to ``device``, apply ``prepare`` and the memory format."""
+    xb = xb.to(device, non_blocking=True)
+    xb = prepare(xb) if prepare is not None else xb
+    if channels_last and xb.dim() == 4:
+        xb = xb.contiguous(memory_format=torch.channels_last)
+    return xb
+
+
+def _use_channels_last(channels_last, device, model):
+    """Resolve channels_last='auto' (on for CPU models with Conv2d layers)."""
+    if channels_last == "auto":
+        has_conv = any(isinstance(m, nn.Conv2d) for m in model.modules())
+        return torch.device(device).type == "cpu" and has_conv
+    if not isinstance(channels_last, bool):
+        raise ValueError(f"channels_last must be 'auto', True or False, got {channels_last!r}")
+    return channels_last
+
+
+def _hard_labels(y):
+    """Integer labels from integer or soft (N, K) targets."""
+    return y.argmax(1) if y.dim() == 2 else y
+
+
+@torch.no_grad()
+def predict(model, data, *, batch_size=512, prepare=None, device=None, amp="auto",
+            channels_last="auto", tta=None, progress=False):
+    """Logits (float32, on CPU) and labels for all of ``data``; ``tta='flip'`` averages flips."""
+    if tta not in (None, "flip"):
+        raise ValueError(f"tta must be None or 'flip', got {tta!r}")
+    device = torch.device(device) if device is not None else next(model.parameters()).device
+    dtype = autocast_dtype(device, amp)
+    cl = _use_channels_last(channels_last, device, model)
+    model.eval()
+    logits, labels = [], []
+    for xb, yb in tqdm(as_batches(data, batch_size), desc="eval", leave=False, disable=not progress):
+        xb = _to_input(xb, device, prepare, cl)
+        with _autocast(device, dtype):
+            out = model(xb).float()
+            if tta == "flip":
+                out = (out + model(xb.flip(-1)).float()) / 2
+        logits.append(out.cpu())
+        labels.append(_hard_labels(yb).cpu())
+    return torch.cat(logits), torch.cat(labels)
+
+
+def evaluate(model, data, *, batch_size=512, loss_fn=None, prepare=None, device=None,
+             amp="auto", channels_last="auto", tta=None):
+    """Mean loss and accuracy of ``model`` on ``data``: ``{"loss": float, "acc": float}``."""
+    logits, y = predict(model, data, batch_size=batch_size, prepare=prepare, device=device,
+                        amp=amp, channels_last=channels_last, tta=tta)
+    loss_fn = loss_fn or soft_cross_entropy
+    return {"loss": float(loss_fn(logits, y)), "acc": float((logits.argmax(1) == y).float().mean())}
+
+
+def confusion_matrix(y_true, y_pred, num_classes=None):
+    """Counts ``C[i, j]`` of true class i predicted as j (int64 tensor)."""
+    y_true, y_pred = torch.as_tensor(y_true).long(), torch.as_tensor(y_pred).long()
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true and y_pred differ in shape: {y_true.shape} vs {y_pred.shape}")
+    K = num_classes or int(max(y_true.max(), y_pred.max())) + 1
+    return torch.bincount(y_true * K + y_pred, minlength=K * K).reshape(K, K)
+
+
+def per_class_accuracy(cm):
+    """Accuracy per true class from a confusion matrix (NaN for absent classes)."""
+    cm = torch.as_tensor(cm).double()
+    return cm.diagonal() / cm.sum(1)
+
+
+def most_confused(cm, k=5, class_names=None):
+    """The ``k`` largest off-diagonal entries as (true, predicted, count) tuples."""
+    cm = torch.as_tensor(cm).clone()
+    cm.fill_diagonal_(-1)
+    vals, idx = cm.flatten().topk(k)
+    K = cm.shape[0]
+    name = (lambda i: class_names[i]) if class_names else (lambda i: i)
+    return [(name(int(i) // K), name(int(i) % K), int(v)) for v, i in zip(vals, idx)]
+
+
+class EarlyStopping:
+    """``on_epoch`` callback: stop when ``key`` has not improved for ``patience`` epochs."""
+
+    def __init__(self, patience=3, key="test_loss", mode="min", restore_best=True):
+        if mode not in ("min", "max"):
+            raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
+        self.patience, self.key, self.mode, self.restore_best = patience, key, mode, restore_best
+        self.best, self.best_epoch, self.best_state, self.wait = None, None, None, 0
+
+    def __call__(self, epoch, history, model):
+        v = history[self.key][-1]
+        better = self.best is None or (v < self.best if self.mode == "min" else v > self.best)
+        if better:
+            self.best, self.best_epoch, self.wait = v, epoch, 0
+            if self.restore_best:
+                self.best_state = {k: t.detach().clone() for k, t in model.state_dict().items()}
+            return False
+        self.wait += 1
+        if self.wait >= self.patience:
+            if self.restore_best and self.best_state is not None:
+                model.load_state_dict(self.best_state)
+            return True
+        return False
+
+
+def _train_epoch(model, batches, opt, sched, loss_fn, prepare, augment, device, dtype, cl,
+                 grad_clip, on_batch, epoch, bar):
+    """One pass over the training batches; returns (mean loss, accuracy)."""
+    model.train()
+    tot_loss, tot_correct, tot_n = 0.0, 0, 0
+    for step, (xb, yb) in enumerate(batches):
+        xb, yb = _to_input(xb, device, prepare, cl), yb.to(device, non_blocking=True)
+        if augment is not None:
+            xb, yb = augment(xb, yb)
+        with _autocast(device, dtype):
+            out = model(xb)
+        loss = loss_fn(out.float(), yb)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        lv = loss.item()
+        if on_batch is not None:
+            on_batch({"epoch": epoch, "step": step, "loss": lv, "model": model})
+        if grad_clip is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        opt.step()
+        if sched is not None:
+            sched.step()
+        n = len(xb)
+        tot_loss += lv * n
+        tot_correct += int((out.argmax(1) == _hard_labels(yb)).sum())
+        tot_n += n
+        bar.update(1)
+        bar.set_postfix(loss=f"{tot_loss / tot_n:.3f}", acc=f"{tot_correct / tot_n:.3f}")
+    return tot_loss / max(tot_n, 1), tot_correct / max(tot_n, 1)
+
+
+def fit(model, train_data, test_data=None, *, epochs, batch_size=128, optimizer="adam", lr=1e-3,
+        weight_decay=0.0, loss_fn=None, label_smoothing=0.0, schedule=None, prepare=None,
+        augment=None, on_batch=None, on_epoch=None, device=None, amp="auto",
+        channels_last="auto", seed=None, grad_clip=None, progress=True, eval_batch_size=512):
+    """Train ``model`` for ``epochs`` and return a ``History`` (see the module docstring)."""
+    if not (isinstance(epochs, int) and epochs >= 0):
+        raise ValueError(f"epochs must be a non-negative int, got {epochs!r}")
+    gen = None
+    if seed is not None:
+        set_seed(seed)
+        gen = torch.Generator().manual_seed(seed)
+    configure_threads()
+    device = torch.device(device) if device is not None else get_device()
+    dtype = autocast_dtype(device, amp)
+    cl = _use_channels_last(channels_last, device, model)
+    model.to(device, memory_format=torch.channels_last if cl else torch.contiguous_format)
+    batches = as_batches(train_data, batch_size, shuffle=True, generator=gen)
+    opt = make_optimizer(optimizer, model.parameters(), lr, weight_decay)
+    steps = len(batches) if hasattr(batches, "__len__") else None
+    if schedule is not None and steps is None:
+        raise ValueError("a schedule needs len(train_data); pass (X, y) tensors or a sized iterable")
+    sched = make_schedule(schedule, opt, epochs * (steps or 0))
+    if loss_fn is None:
+        def loss_fn(out, y):
+            return soft_cross_entropy(out, y, label_smoothing)
+    hist = History()
+    ev = dict(batch_size=eval_batch_size, prepare=prepare, device=device, amp=amp,
+              channels_last=cl)
+    t0 = time.perf_counter()
+    ebar = tqdm(range(1, epochs + 1), desc="epoch", disable=not progress)
+    try:
+        for epoch in ebar:
+            with tqdm(total=steps, desc=f"epoch {epoch}", leave=False, disable=not progress) as bar:
+                tl, ta = _train_epoch(model, batches, opt, sched, loss_fn, prepare, augment,
+                                      device, dtype, cl, grad_clip, on_batch, epoch, bar)
+            te = evaluate(model, test_data, **ev) if test_data is not None else {}
+            hist.append(epoch=epoch, train_loss=tl, train_acc=ta, test_loss=te.get("loss"),
+                        test_acc=te.get("acc"), lr=opt.param_groups[0]["lr"],
+                        time=time.perf_counter() - t0)
+            ebar.set_postfix({k: f"{v:.3f}" for k, v in
+                              [("loss", tl), ("acc", ta), ("test_acc", te.get("acc"))] if v is not None})
+            if on_epoch is not None and on_epoch(epoch, hist, model):
+                break
+    except KeyboardInterrupt:
+        hist.interrupted = True
+        print(f"Interrupted: kept {hist.epochs} finished epoch(s) of history.")
+    finally:
+        ebar.close()
+        model.eval()
+    return hist
+
+
+# ---------------------------------------------------------------- checkpoints
+
+CHECKPOINT_FORMAT = "cnnlib-checkpoint-v1"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file is corrupt, of another format, or does not match the model."""
+
+
+def book_checkpoint_path():
+    """Where the CIFAR-10 chapter saves its trained model (the Grad-CAM chapter loads it)."""
+    from .data import cache_dir
+    return cache_dir() / "checkpoints" / "cifar10_book.pt"
+
+
+def save_checkpoint(path, model, **meta):
+    """Save ``model``'s weights and plain ``meta`` (str/int/float/list/dict/tensor) to ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save({"format": CHECKPOINT_FORMAT, "state_dict": state, "meta": meta}, tmp)
+    try:
+        _read_checkpoint(tmp)
+    except CheckpointError as e:
+        tmp.unlink()
+        raise ValueError(f"meta must hold only str/int/float/bool/list/dict/tensor values: {e}")
+    os.replace(tmp, path)
+    return path
+
+
+def _read_checkpoint(path):
+    """torch.load(weights_only=True) with errors that say what is wrong."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no checkpoint at {path}")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # torch raises several types for truncated/garbage files
+        raise CheckpointError(f"{path} is not a readable checkpoint "
+                              f"(corrupt, truncated or not saved by torch): {e}") from e
+    if not (isinstance(ckpt, dict) and ckpt.get("format") == CHECKPOINT_FORMAT):
+        raise CheckpointError(f"{path} is a torch file but not a cnnlib checkpoint "
+                              f"(expected format {CHECKPOINT_FORMAT!r})")
+    return ckpt
+
+
+def load_checkpoint(path, model=None):
+    """Read a checkpoint; if ``model`` is given, load its weights (strictly). Returns the dict."""
+    ckpt = _read_checkpoint(path)
+    if model is not None:
+        own = model.state_dict()
+        sd = ckpt["state_dict"]
+        missing, extra = sorted(set(own) - set(sd)), sorted(set(sd) - set(own))
+        bad = [f"{k}: checkpoint {tuple(sd[k].shape)} vs model {tuple(own[k].shape)}"
+               for k in own if k in sd and own[k].shape != sd[k].shape]
+        if missing or extra or bad:
+            raise CheckpointError(
+                f"checkpoint {path} does not match {type(model).__name__}: "
+                f"missing keys {missing[:5]}, unexpected keys {extra[:5]}, shape mismatches {bad[:5]}")
+        model.load_state_dict(sd)
+    return ckpt
