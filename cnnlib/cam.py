@@ -1,0 +1,429 @@
+"""Where does a CNN look? Grad-CAM, Grad-CAM++, occlusion sensitivity and helpers.
+
+Typical use::
+
+    from cnnlib.cam import GradCAM, overlay, occlusion
+    with GradCAM(model, "features.6") as cam:      # a module or a dotted name
+        maps = cam(x)                              # (B, H, W) in [0, 1], predicted classes
+        maps_true = cam(x, y)                      # ... for the classes in y
+    cam.logits, cam.targets, cam.raw               # kept from the last call
+
+Activations come from a forward hook on the target layer; their gradients from
+``Tensor.register_hook`` on that activation (not a module backward hook, which is wrong for
+modules with several inputs or in-place ReLUs). The activation is detached inside the hook,
+so the backward pass stops at the target layer and never touches parameter ``.grad``.
+"""
+import contextlib
+import numbers
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+__all__ = ["GradCAM", "GradCAMPlusPlus", "overlay", "occlusion", "capture_activations",
+           "randomize_weights", "spearman", "resolve_layer", "expected_channels"]
+
+
+# ---------------------------------------------------------------- validation helpers
+
+def resolve_layer(model, layer):
+    """The submodule ``layer`` of ``model``, given as a module or a dotted name."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if isinstance(layer, str):
+        names = [n for n, _ in model.named_modules() if n]
+        if layer not in names:
+            convs = [n for n, m in model.named_modules() if isinstance(m, nn.Conv2d)]
+            raise ValueError(f"{type(model).__name__} has no layer named {layer!r}; "
+                             f"its conv layers are {convs} (any name from "
+                             f"model.named_modules() is allowed)")
+        return model.get_submodule(layer)
+    if isinstance(layer, nn.Module):
+        if not any(m is layer for m in model.modules()):
+            raise ValueError(f"target layer {type(layer).__name__} is not a submodule of "
+                             f"{type(model).__name__}; pass one of its modules or a dotted name")
+        return layer
+    raise TypeError(f"target layer must be an nn.Module or a dotted name (str), "
+                    f"got {type(layer).__name__}")
+
+
+def expected_channels(model):
+    """Input channels of the model's first Conv2d (None if it has none)."""
+    conv = next((m for m in model.modules() if isinstance(m, nn.Conv2d)), None)
+    return None if conv is None else conv.in_channels
+
+
+def check_images(model, x):
+    """Raise a clear error unless ``x`` is a float (B, C, H, W) batch the model accepts."""
+    if not torch.is_tensor(x):
+        raise TypeError(f"x must be a torch.Tensor of shape (B, C, H, W), got "
+                        f"{type(x).__name__}; convert with torch.as_tensor(...)")
+    if x.dim() != 4:
+        hint = " (one image? add a batch axis: x.unsqueeze(0))" if x.dim() == 3 else ""
+        raise ValueError(f"x must be a 4-D batch (B, C, H, W), got shape {tuple(x.shape)}{hint}")
+    if not x.is_floating_point():
+        raise TypeError(f"x must be a floating-point tensor (normalised images), got {x.dtype}")
+    if x.shape[0] == 0:
+        raise ValueError("x is an empty batch (B = 0)")
+    C = expected_channels(model)
+    if C is not None and x.shape[1] != C:
+        raise ValueError(f"the model's first conv expects {C} input channels, "
+                         f"x has {x.shape[1]} (shape {tuple(x.shape)})")
+
+
+def class_indices(target, logits):
+    """Targets as a long tensor (B,): None -> predicted class; int, list or tensor of ints."""
+    B, K = logits.shape
+    if target is None:
+        return logits.argmax(1)
+    if isinstance(target, bool) or (torch.is_tensor(target) and target.dtype == torch.bool):
+        raise TypeError("class index must be an int, a list of ints or an integer tensor, got bool")
+    if isinstance(target, numbers.Integral):
+        t = torch.full((B,), int(target), dtype=torch.long)
+    elif isinstance(target, (list, tuple, np.ndarray)) or torch.is_tensor(target):
+        t = torch.as_tensor(np.asarray(target) if isinstance(target, (list, tuple)) else target)
+        if t.is_floating_point() or t.is_complex() or t.dtype == torch.bool:
+            raise TypeError(f"class indices must be integers, got dtype {t.dtype}")
+        t = t.long().reshape(-1) if t.dim() <= 1 else t
+        if t.dim() != 1 or len(t) not in (1, B):
+            raise ValueError(f"need one class index or {B} (one per image), got shape "
+                             f"{tuple(torch.as_tensor(target).shape)}")
+        t = t.expand(B) if len(t) == 1 else t
+    else:
+        raise TypeError(f"class index must be None, an int, a list of ints or an integer "
+                        f"tensor, got {type(target).__name__}")
+    bad = t[(t < 0) | (t >= K)]
+    if len(bad):
+        raise ValueError(f"class index {int(bad[0])} is out of range: the model has {K} "
+                         f"classes (0..{K - 1})")
+    return t.to(logits.device)
+
+
+def _check_logits(out):
+    """The model output must be (B, K) class scores."""
+    if not torch.is_tensor(out) or out.dim() != 2:
+        shape = tuple(out.shape) if torch.is_tensor(out) else type(out).__name__
+        raise ValueError(f"the model must return class scores of shape (B, K), got {shape}")
+
+
+@contextlib.contextmanager
+def eval_mode(model):
+    """Run ``model`` in eval mode, then restore every submodule's own training flag."""
+    modes = [(m, m.training) for m in model.modules()]
+    model.eval()
+    try:
+        yield model
+    finally:
+        for m, mode in modes:
+            m.training = mode
+
+
+def upsample_and_scale(raw, size):
+    """Bilinear upsampling of (B, h, w) maps to ``size``, then scaled to [0, 1] per map."""
+    up = F.interpolate(raw[:, None], size=size, mode="bilinear", align_corners=False)[:, 0]
+    up = up.clamp_min(0)
+    peak = up.flatten(1).amax(1).clamp_min(torch.finfo(up.dtype).tiny)
+    return up / peak[:, None, None]           # an all-zero map stays zero (0 / tiny)
+
+
+# ---------------------------------------------------------------- Grad-CAM
+
+class GradCAM:
+    """Grad-CAM (Selvaraju et al. 2017): ReLU(sum_k alpha_k A_k), alpha_k = mean_ij dy_c/dA_kij.
+
+    ``GradCAM(model, target_layer)(x, target=None)`` -> (B, H, W) maps in [0, 1] at the input
+    size. Use it as a context manager (hooks and eval mode held for the block) or call it
+    directly (hooks removed after each call); ``close()`` always cleans up. After a call the
+    instance keeps ``logits``, ``targets``, ``activations``, ``gradients``, ``weights`` and
+    ``raw`` (the map before upsampling and scaling), all detached.
+    """
+
+    def __init__(self, model, target_layer):
+        self.model = model
+        self.layer = resolve_layer(model, target_layer)
+        self._handle, self._restore, self._active, self._seen = None, None, False, []
+        self.logits = self.targets = self.activations = self.gradients = None
+        self.weights = self.raw = None
+
+    # -- hooks
+    def _forward_hook(self, module, inputs, output):
+        """Save the activation as a fresh leaf and hook its gradient."""
+        if not self._active:
+            return None
+        if not torch.is_tensor(output):
+            raise TypeError(f"target layer {type(module).__name__} returns "
+                            f"{type(output).__name__}; Grad-CAM needs a layer returning a tensor")
+        A = output.detach().requires_grad_(True)
+        A.register_hook(self._save_gradient)
+        self._seen.append(A)
+        return A.clone()   # later in-place ops (ReLU(inplace=True)) act on the clone, not on A
+
+    def _save_gradient(self, grad):
+        self._grad = grad.detach()
+
+    def _open(self):
+        if self._handle is None:
+            self._restore = eval_mode(self.model)
+            self._restore.__enter__()
+            self._handle = self.layer.register_forward_hook(self._forward_hook)
+
+    def close(self):
+        """Remove the hook and restore the model's training flags (safe to call twice)."""
+        if self._handle is not None:
+            self._handle.remove()
+            self._handle = None
+            self._restore.__exit__(None, None, None)
+            self._restore = None
+
+    def __enter__(self):
+        self._open()
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- the method
+    def _channel_weights(self, A, G):
+        """Grad-CAM: spatially averaged gradients, shape (B, C)."""
+        return G.mean(dim=(2, 3))
+
+    def _forward_backward(self, x, target):
+        """One forward pass with the hook active, then the gradient of the target scores."""
+        self._seen, self._grad = [], None
+        self._active = True
+        try:
+            with torch.enable_grad():
+                out = self.model(x)
+        finally:
+            self._active = False
+        _check_logits(out)
+        if len(self._seen) != 1:
+            raise ValueError(f"the target layer ran {len(self._seen)} times in one forward "
+                             f"pass; Grad-CAM needs a layer that runs exactly once")
+        A, self._seen = self._seen[0], []
+        t = class_indices(target, out.detach())
+        with torch.enable_grad():
+            score = out.gather(1, t[:, None]).sum()   # images are independent in eval mode
+            torch.autograd.backward(score, inputs=[A])
+        G, self._grad = self._grad, None
+        return out.detach(), t, A.detach(), G
+
+    def __call__(self, x, target=None):
+        """Maps (B, H, W) in [0, 1] for the classes ``target`` (None: the predicted ones)."""
+        check_images(self.model, x)
+        inside = self._handle is not None
+        self._open()
+        try:
+            logits, t, A, G = self._forward_backward(x, target)
+        finally:
+            if not inside:
+                self.close()
+        w = self._channel_weights(A, G)
+        raw = F.relu((w[:, :, None, None] * A).sum(1))
+        self.logits, self.targets, self.activations, self.gradients = logits, t, A, G
+        self.weights, self.raw = w, raw
+        return upsample_and_scale(raw, x.shape[-2:])
+
+    @property
+    def probs(self):
+        """Softmax of the last call's logits."""
+        return None if self.logits is None else self.logits.float().softmax(1)
+
+    def __repr__(self):
+        return f"{type(self).__name__}(layer={type(self.layer).__name__}, open={self._handle is not None})"
+
+
+class GradCAMPlusPlus(GradCAM):
+    """Grad-CAM++ (Chattopadhyay et al. 2018): positive gradients weighted per position.
+
+    alpha_kij = g^2 / (2 g^2 + sum_ab A_kab g^3), w_k = sum_ij alpha_kij ReLU(g_kij), with
+    g = dy_c/dA_kij (the closed form that assumes an exponential of the class score).
+    """
+
+    def _channel_weights(self, A, G):
+        g2, g3 = G ** 2, G ** 3
+        denom = 2 * g2 + A.sum(dim=(2, 3), keepdim=True) * g3
+        alpha = torch.where(denom != 0, g2 / torch.where(denom != 0, denom, 1), 0)
+        return (alpha * F.relu(G)).sum(dim=(2, 3))
+
+
+# ---------------------------------------------------------------- overlay
+
+def _as_hwc(image):
+    """An RGB image as float ndarray (H, W, 3) from (H, W, 3) or (3, H, W), array or tensor."""
+    img = image.detach().cpu().numpy() if torch.is_tensor(image) else np.asarray(image)
+    if img.ndim == 3 and img.shape[0] == 3 and img.shape[-1] != 3:
+        img = img.transpose(1, 2, 0)
+    if img.ndim != 3 or img.shape[-1] != 3:
+        raise ValueError(f"image must be RGB of shape (H, W, 3) or (3, H, W), got {img.shape}")
+    return img.astype(np.float64)
+
+
+def overlay(image, cam, alpha=0.5, cmap="jet"):
+    """Blend an RGB float image in [0, 1] with a heatmap of ``cam`` (H, W) in [0, 1]."""
+    import matplotlib
+
+    img = _as_hwc(image)
+    m = cam.detach().cpu().numpy() if torch.is_tensor(cam) else np.asarray(cam, dtype=float)
+    if m.shape != img.shape[:2]:
+        raise ValueError(f"cam shape {m.shape} must match the image's (H, W) {img.shape[:2]}")
+    if img.min() < -1e-6 or img.max() > 1 + 1e-6:
+        raise ValueError(f"image values must lie in [0, 1] (got {img.min():.3g}..{img.max():.3g}); "
+                         f"undo the normalisation first")
+    if not np.isfinite(m).all() or m.min() < -1e-6 or m.max() > 1 + 1e-6:
+        raise ValueError("cam values must be finite and in [0, 1]")
+    if not (isinstance(alpha, numbers.Real) and 0 <= alpha <= 1):
+        raise ValueError(f"alpha must be a number in [0, 1], got {alpha!r}")
+    heat = matplotlib.colormaps[cmap](np.clip(m, 0, 1))[..., :3]
+    return np.clip((1 - alpha) * img + alpha * heat, 0, 1)
+
+
+# ---------------------------------------------------------------- occlusion
+
+def _positions(n, size, stride):
+    """Patch starts 0, stride, ... with the last patch touching the border."""
+    pos = list(range(0, n - size + 1, stride))
+    return pos if pos[-1] == n - size else pos + [n - size]
+
+
+def _fill_value(fill, x):
+    """The patch value: a number or one value per channel, as a (C, 1, 1) tensor."""
+    f = torch.as_tensor(fill, dtype=x.dtype, device=x.device)
+    if f.dim() == 0:
+        return f.expand(x.shape[1], 1, 1)
+    if f.shape != (x.shape[1],):
+        raise ValueError(f"fill must be a number or one value per channel ({x.shape[1]}), "
+                         f"got shape {tuple(f.shape)}")
+    return f[:, None, None]
+
+
+@torch.no_grad()
+def occlusion(model, x, target=None, size=8, stride=4, fill=0.0, batch_size=256):
+    """Occlusion sensitivity (Zeiler & Fergus): drop of p(target) when a patch is covered.
+
+    Slides a ``size`` x ``size`` patch of value ``fill`` with ``stride`` over each image and
+    returns (B, H, W): per pixel, the mean drop p(x)_c - p(x_occluded)_c over the patches that
+    cover it (positive = the pixel helps class c). Model-agnostic: needs only forward passes.
+    """
+    check_images(model, x)
+    H, W = x.shape[-2:]
+    for name, v in (("size", size), ("stride", stride), ("batch_size", batch_size)):
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
+            raise ValueError(f"{name} must be a positive int, got {v!r}")
+    if size > min(H, W):
+        raise ValueError(f"patch size {size} is larger than the image ({H}x{W})")
+    f = _fill_value(fill, x)
+    rows, cols = _positions(H, size, stride), _positions(W, size, stride)
+    patches = [(r, c) for r in rows for c in cols]
+    with eval_mode(model):
+        logits = model(x)
+        _check_logits(logits)
+        t = class_indices(target, logits)
+        p0 = logits.float().softmax(1).gather(1, t[:, None])[:, 0]
+        heat = torch.zeros(x.shape[0], H, W, dtype=torch.float32, device=x.device)
+        count = torch.zeros(H, W, dtype=torch.float32, device=x.device)
+        for r, c in patches:
+            count[r:r + size, c:c + size] += 1
+        for b in range(x.shape[0]):
+            for i in range(0, len(patches), batch_size):
+                chunk = patches[i:i + batch_size]
+                xs = x[b:b + 1].repeat(len(chunk), 1, 1, 1)
+                for j, (r, c) in enumerate(chunk):
+                    xs[j, :, r:r + size, c:c + size] = f
+                p = model(xs).float().softmax(1)[:, t[b]]
+                for j, (r, c) in enumerate(chunk):
+                    heat[b, r:r + size, c:c + size] += p0[b] - p[j]
+    return heat / count
+
+
+# ---------------------------------------------------------------- feature maps, sanity checks
+
+@torch.no_grad()
+def capture_activations(model, x, layers):
+    """Outputs of ``layers`` (names or modules; list or dict name -> layer) for input ``x``.
+
+    Returns a dict name -> detached tensor. Hooks are removed and training flags restored
+    even when the forward pass fails.
+    """
+    if isinstance(layers, (str, nn.Module)):
+        layers = [layers]
+    items = layers.items() if isinstance(layers, dict) else [
+        (ly if isinstance(ly, str) else f"{i}:{type(ly).__name__}", ly) for i, ly in enumerate(layers)]
+    mods = {name: resolve_layer(model, ly) for name, ly in items}
+    check_images(model, x)
+    out, handles = {}, []
+
+    def saver(name):
+        def hook(module, inputs, output):
+            out[name] = output.detach().clone()
+        return hook
+
+    try:
+        for name, m in mods.items():
+            handles.append(m.register_forward_hook(saver(name)))
+        with eval_mode(model):
+            model(x)
+    finally:
+        for h in handles:
+            h.remove()
+    return out
+
+
+def randomize_weights(model, layers, seed=0):
+    """A deep copy of ``model`` whose ``layers`` (names) are re-initialised with their defaults.
+
+    Used for the model-randomisation sanity check of Adebayo et al. (2018): a saliency
+    method that explains the model must change when the weights are destroyed.
+    """
+    import copy
+
+    if isinstance(layers, str):
+        layers = [layers]
+    clone = copy.deepcopy(model)
+    gen_state = torch.random.get_rng_state()
+    torch.manual_seed(seed)
+    try:
+        for name in layers:
+            if not isinstance(name, str):
+                raise TypeError(f"layers must be names (str), got {type(name).__name__}")
+            mods = [m for m in resolve_layer(clone, name).modules() if hasattr(m, "reset_parameters")]
+            if not mods:
+                raise ValueError(f"layer {name!r} has no parameters to re-initialise")
+            for m in mods:
+                m.reset_parameters()
+    finally:
+        torch.random.set_rng_state(gen_state)
+    return clone
+
+
+def _ranks(v):
+    """Ranks 1..n of a 1-D float64 array, ties get their average rank."""
+    order = np.argsort(v, kind="mergesort")
+    s = v[order]
+    first = np.r_[True, s[1:] != s[:-1]]
+    group = np.cumsum(first) - 1
+    starts = np.flatnonzero(first)
+    ends = np.r_[starts[1:], len(v)]
+    avg = (starts + ends - 1) / 2 + 1
+    r = np.empty(len(v))
+    r[order] = avg[group]
+    return r
+
+
+def spearman(a, b):
+    """Spearman rank correlation per map of (B, H, W) (or (H, W)) maps; NaN for a constant map."""
+    a = a.detach().cpu().double().numpy() if torch.is_tensor(a) else np.asarray(a, dtype=float)
+    b = b.detach().cpu().double().numpy() if torch.is_tensor(b) else np.asarray(b, dtype=float)
+    if a.shape != b.shape:
+        raise ValueError(f"maps differ in shape: {a.shape} vs {b.shape}")
+    if a.ndim == 2:
+        return spearman(a[None], b[None])[0]
+    if a.ndim != 3:
+        raise ValueError(f"maps must be (B, H, W) or (H, W), got shape {a.shape}")
+    out = np.empty(len(a))
+    for i, (x, y) in enumerate(zip(a.reshape(len(a), -1), b.reshape(len(b), -1))):
+        rx, ry = _ranks(x) - (len(x) + 1) / 2, _ranks(y) - (len(y) + 1) / 2
+        den = np.sqrt((rx ** 2).sum() * (ry ** 2).sum())
+        out[i] = (rx * ry).sum() / den if den > 0 else np.nan
+    return out
