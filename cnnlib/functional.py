@@ -12,6 +12,7 @@ from numpy.lib.stride_tricks import as_strided
 __all__ = [
     "conv_output_size", "conv2d_naive", "conv2d", "conv2d_backward", "im2col", "col2im",
     "max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward",
+    "batch_norm2d", "batch_norm2d_backward", "dropout", "dropout_backward",
 ]
 
 
@@ -243,3 +244,139 @@ def avg_pool2d_backward(dy, x, kernel_size, stride=None, padding=0):
     dy = _pool_dy(dy, x, out)
     dcols = np.broadcast_to(dy / (k[0] * k[1]), (dy.shape[0], k[0] * k[1], dy.shape[2]))
     return _pool_fold(dcols, x, k, s, p)
+
+
+# ---------------------------------------------------------------- batch normalization
+def _bn_args(x, gamma, beta=None):
+    """Checked x (N, C, H, W) and per-channel gamma (and beta) of shape (C,)."""
+    x = _array(x, "x", 4)
+    C = x.shape[1]
+    out = [x]
+    for name, v in (("gamma", gamma), ("beta", beta)):
+        if v is None and name == "beta":
+            continue
+        v = _array(v, name, 1)
+        if v.shape != (C,):
+            raise ValueError(f"{name} must have shape ({C},), one value per channel of x "
+                             f"{x.shape}; got {v.shape}")
+        out.append(v.astype(x.dtype, copy=False))
+    return out
+
+
+def _bn_running(running_mean, running_var, C, dtype):
+    """Checked running statistics, each (C,), or a ValueError saying what is missing."""
+    if running_mean is None or running_var is None:
+        raise ValueError("eval mode (training=False) needs running_mean and running_var")
+    stats = []
+    for name, v in (("running_mean", running_mean), ("running_var", running_var)):
+        v = _array(v, name, 1)
+        if v.shape != (C,):
+            raise ValueError(f"{name} must have shape ({C},); got {v.shape}")
+        stats.append(v.astype(dtype, copy=False))
+    return stats
+
+
+def _bn_stats(x):
+    """Per-channel mean and biased variance over N, H, W (the statistics BN normalises with)."""
+    return x.mean(axis=(0, 2, 3)), x.var(axis=(0, 2, 3))
+
+
+def _per_channel(v):
+    return v[None, :, None, None]
+
+
+def batch_norm2d(x, gamma, beta, running_mean=None, running_var=None, training=True,
+                 momentum=0.1, eps=1e-5):
+    """Per-channel BN over (N, H, W): y = gamma * (x - mu) / sqrt(var + eps) + beta.
+
+    Returns ``(y, running_mean, running_var)``. Training normalises with the batch
+    mean and biased variance and, if running statistics are given, returns them
+    updated as torch does: ``r = (1 - momentum) * r + momentum * batch_stat``, where
+    the variance that enters is unbiased (times n / (n - 1), n = N*H*W). Eval mode
+    normalises with the running statistics and returns them unchanged.
+    """
+    x, gamma, beta = _bn_args(x, gamma, beta)
+    if not (isinstance(momentum, numbers.Real) and 0.0 <= momentum <= 1.0):
+        raise ValueError(f"momentum must be a number in [0, 1]; got {momentum!r}")
+    if not (isinstance(eps, numbers.Real) and eps > 0):
+        raise ValueError(f"eps must be a positive number; got {eps!r}")
+    C = x.shape[1]
+    if not training:
+        mu, var = _bn_running(running_mean, running_var, C, x.dtype)
+        y = (x - _per_channel(mu)) / np.sqrt(_per_channel(var) + eps)
+        return _per_channel(gamma) * y + _per_channel(beta), running_mean, running_var
+    n = x.shape[0] * x.shape[2] * x.shape[3]
+    if n < 2:
+        raise ValueError(f"training-mode BN needs more than one value per channel "
+                         f"(N*H*W > 1); got x of shape {x.shape}")
+    mu, var = _bn_stats(x)
+    y = (x - _per_channel(mu)) / np.sqrt(_per_channel(var) + eps)
+    if running_mean is not None or running_var is not None:
+        rm, rv = _bn_running(running_mean, running_var, C, x.dtype)
+        running_mean = (1 - momentum) * rm + momentum * mu
+        running_var = (1 - momentum) * rv + momentum * var * n / (n - 1)
+    return _per_channel(gamma) * y + _per_channel(beta), running_mean, running_var
+
+
+def batch_norm2d_backward(dy, x, gamma, running_mean=None, running_var=None, training=True,
+                          eps=1e-5):
+    """Gradients (dx, dgamma, dbeta) of batch_norm2d given the upstream gradient dy.
+
+    Training mode (batch statistics depend on x), with m = N*H*W and xh the normalised x:
+    dx = gamma / sqrt(var + eps) * (dy - mean(dy) - xh * mean(dy * xh)), means per channel.
+    Eval mode: dx = gamma * dy / sqrt(running_var + eps).
+    """
+    x, gamma = _bn_args(x, gamma)
+    dy = _array(dy, "dy", 4)
+    if dy.shape != x.shape:
+        raise ValueError(f"dy must have the shape of x {x.shape}; got {dy.shape}")
+    dy = dy.astype(x.dtype, copy=False)
+    if training:
+        mu, var = _bn_stats(x)
+    else:
+        mu, var = _bn_running(running_mean, running_var, x.shape[1], x.dtype)
+    inv_std = 1.0 / np.sqrt(_per_channel(var) + eps)
+    xh = (x - _per_channel(mu)) * inv_std                                # normalised x
+    dbeta = dy.sum(axis=(0, 2, 3))                                       # dL/dbeta = sum dy
+    dgamma = (dy * xh).sum(axis=(0, 2, 3))                               # dL/dgamma = sum dy xh
+    if not training:
+        return _per_channel(gamma) * inv_std * dy, dgamma, dbeta
+    dy_mean = dy.mean(axis=(0, 2, 3), keepdims=True)                     # through mu
+    dyxh_mean = (dy * xh).mean(axis=(0, 2, 3), keepdims=True)           # through var
+    dx = _per_channel(gamma) * inv_std * (dy - dy_mean - xh * dyxh_mean)
+    return dx, dgamma, dbeta
+
+
+# ---------------------------------------------------------------- dropout
+def dropout(x, p=0.5, training=True, rng=None):
+    """Inverted dropout: zero each element with probability p, scale survivors by 1/(1-p).
+
+    Returns ``(y, mask)`` with ``y = x * mask``; ``mask`` holds 0 or 1/(1-p) (all ones in
+    eval mode, where y = x). ``rng`` is a numpy Generator, an int seed, or None for
+    NumPy's global generator (seeded by cnnlib.set_seed).
+    """
+    x = _array(x, "x")
+    if not (isinstance(p, numbers.Real) and not isinstance(p, bool) and 0.0 <= p <= 1.0):
+        raise ValueError(f"p must be a probability in [0, 1]; got {p!r}")
+    if not training or p == 0:
+        return x.copy(), np.ones_like(x)
+    if p == 1:
+        return np.zeros_like(x), np.zeros_like(x)
+    if rng is None:
+        u = np.random.random_sample(x.shape)
+    elif isinstance(rng, np.random.Generator):
+        u = rng.random(x.shape)
+    elif isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
+        u = np.random.default_rng(rng).random(x.shape)
+    else:
+        raise TypeError(f"rng must be a numpy Generator, an int seed or None; got {rng!r}")
+    mask = (u >= p).astype(x.dtype) / (1.0 - p)                          # keep with prob 1-p
+    return x * mask, mask
+
+
+def dropout_backward(dy, mask):
+    """Gradient of dropout: dx = dy * mask (the same zeros and the same 1/(1-p) scale)."""
+    dy, mask = _array(dy, "dy"), _array(mask, "mask")
+    if dy.shape != mask.shape:
+        raise ValueError(f"dy and mask must have the same shape; got {dy.shape} and {mask.shape}")
+    return dy * mask
