@@ -22,7 +22,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 __all__ = ["GradCAM", "GradCAMPlusPlus", "overlay", "occlusion", "capture_activations",
-           "randomize_weights", "spearman", "resolve_layer", "expected_channels"]
+           "randomize_weights", "spearman", "resolve_layer", "expected_channels", "scale_maps", "filters_rgb",
+           "plot_filters", "plot_feature_maps", "plot_overlays"]
 
 
 # ---------------------------------------------------------------- validation helpers
@@ -119,12 +120,17 @@ def eval_mode(model):
             m.training = mode
 
 
+def scale_maps(maps):
+    """Positive part of (B, H, W) maps scaled to [0, 1] per map (all-zero maps stay zero)."""
+    m = maps.clamp_min(0)
+    peak = m.flatten(1).amax(1).clamp_min(torch.finfo(m.dtype).tiny)
+    return m / peak[:, None, None]
+
+
 def upsample_and_scale(raw, size):
     """Bilinear upsampling of (B, h, w) maps to ``size``, then scaled to [0, 1] per map."""
     up = F.interpolate(raw[:, None], size=size, mode="bilinear", align_corners=False)[:, 0]
-    up = up.clamp_min(0)
-    peak = up.flatten(1).amax(1).clamp_min(torch.finfo(up.dtype).tiny)
-    return up / peak[:, None, None]           # an all-zero map stays zero (0 / tiny)
+    return scale_maps(up)                     # an all-zero map stays zero (0 / tiny)
 
 
 # ---------------------------------------------------------------- Grad-CAM
@@ -427,3 +433,79 @@ def spearman(a, b):
         den = np.sqrt((rx ** 2).sum() * (ry ** 2).sum())
         out[i] = (rx * ry).sum() / den if den > 0 else np.nan
     return out
+
+
+# ---------------------------------------------------------------- figures
+
+def filters_rgb(weight):
+    """First-layer filters (F, 3, k, k) as (F, k, k, 3) images, each scaled to [0, 1] on its own."""
+    w = weight.detach().cpu().double() if torch.is_tensor(weight) else torch.as_tensor(weight).double()
+    if w.dim() != 4 or w.shape[1] != 3:
+        raise ValueError(f"need RGB filters of shape (F, 3, k, k), got {tuple(w.shape)}")
+    lo = w.flatten(1).amin(1)[:, None, None, None]
+    span = w.flatten(1).amax(1)[:, None, None, None] - lo
+    img = torch.where(span > 0, (w - lo) / torch.where(span > 0, span, 1), 0.5)
+    return img.permute(0, 2, 3, 1).numpy()
+
+
+def _grid(nrows, ncols, size):
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
+    for ax in axes.flat:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return fig, axes
+
+
+def plot_filters(weight, ncols=8, title=None, size=0.9):
+    """The first-layer RGB filters as a grid of small images."""
+    img = filters_rgb(weight)
+    nrows = -(-len(img) // ncols)
+    fig, axes = _grid(nrows, ncols, size)
+    for ax in axes.flat[len(img):]:
+        ax.axis("off")
+    for ax, f in zip(axes.flat, img):
+        ax.imshow(f, interpolation="nearest")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_feature_maps(acts, n=8, image=None, size=1.2):
+    """One row per layer: the first ``n`` channels of each (C, h, w) activation in ``acts``."""
+    rows = list(acts.items())
+    fig, axes = _grid(len(rows), n + (image is not None), size)
+    for r, (name, a) in enumerate(rows):
+        a = a.detach().cpu()
+        if a.dim() != 3:
+            raise ValueError(f"activation {name!r} must be (C, h, w), got {tuple(a.shape)}")
+        if image is not None:
+            axes[r, 0].imshow(_as_hwc(image)) if r == 0 else axes[r, 0].axis("off")
+        for j in range(n):
+            ax = axes[r, j + (image is not None)]
+            if j < a.shape[0]:
+                ax.imshow(a[j].numpy(), cmap="viridis")
+            else:
+                ax.axis("off")
+        axes[r, int(image is not None)].set_ylabel(f"{name}\n{a.shape[1]}×{a.shape[2]}",
+                                                   rotation=0, ha="right", va="center")
+    fig.tight_layout()
+    return fig
+
+
+def plot_overlays(images, columns, row_titles=None, alpha=0.5, size=1.5):
+    """Grid: one row per image; the input, then one overlay column per (title -> maps (N, H, W))."""
+    imgs = [_as_hwc(im) for im in images]
+    fig, axes = _grid(len(imgs), 1 + len(columns), size)
+    for i, img in enumerate(imgs):
+        axes[i, 0].imshow(img, interpolation="nearest")
+        if row_titles is not None:
+            axes[i, 0].set_ylabel(row_titles[i], rotation=0, ha="right", va="center")
+        for j, (title, maps) in enumerate(columns.items(), 1):
+            axes[i, j].imshow(overlay(img, maps[i], alpha=alpha), interpolation="nearest")
+            if i == 0:
+                axes[i, j].set_title(title)
+    axes[0, 0].set_title("入力")
+    fig.tight_layout()
+    return fig

@@ -9,8 +9,9 @@ import torch
 import torch.nn as nn
 
 from cnnlib import functional as Fn
-from cnnlib.cam import (GradCAM, GradCAMPlusPlus, capture_activations, occlusion, overlay,
-                        randomize_weights, spearman, upsample_and_scale)
+from cnnlib.cam import (GradCAM, GradCAMPlusPlus, capture_activations, filters_rgb, occlusion,
+                        overlay, plot_feature_maps, plot_filters, plot_overlays, randomize_weights,
+                        scale_maps, spearman, upsample_and_scale)
 
 TOL = 1e-12  # float64 everywhere; the maps are a handful of multiply-adds
 
@@ -442,3 +443,36 @@ def test_model_must_return_class_scores():
     model = nn.Sequential(nn.Conv2d(1, 2, 3)).double()
     with pytest.raises(ValueError, match=r"class scores of shape \(B, K\)"):
         GradCAM(model, "0")(torch.zeros(1, 1, 5, 5, dtype=torch.float64))
+
+
+# ---------------------------------------------------------------- figures
+
+def test_filters_rgb_scales_each_filter():
+    w = torch.zeros(2, 3, 2, 2, dtype=torch.float64)
+    w[0, 0, 0, 0], w[0, 2, 1, 1] = -2.0, 2.0                  # filter 0 spans [-2, 2]
+    img = filters_rgb(w)                                        # filter 1 is constant
+    assert img.shape == (2, 2, 2, 3)
+    assert img[0, 0, 0, 0] == 0 and img[0, 1, 1, 2] == 1 and img[0, 0, 1, 1] == 0.5
+    assert np.all(img[1] == 0.5)
+    with pytest.raises(ValueError, match="RGB filters"):
+        filters_rgb(torch.zeros(2, 1, 3, 3))
+
+
+def test_scale_maps():
+    m = torch.tensor([[[-1.0, 2.0], [0.5, 1.0]], [[-1.0, 0.0], [0.0, -3.0]]], dtype=torch.float64)
+    np.testing.assert_allclose(scale_maps(m).numpy(), [[[0, 1], [0.25, 0.5]], [[0, 0], [0, 0]]])
+
+
+def test_plots_return_figures():
+    import matplotlib.pyplot as plt
+    model = small_cnn()
+    x = torch.rand(2, 3, 8, 8, dtype=torch.float64)
+    acts = capture_activations(model, x, {"a": "0", "b": "3"})
+    fig = plot_feature_maps({k: v[0] for k, v in acts.items()}, n=3, image=x[0])
+    assert len(fig.axes) == 2 * 4
+    fig2 = plot_filters(model[0].weight, ncols=2)
+    assert len(fig2.axes) == 4
+    maps = GradCAM(model, "3")(x)
+    fig3 = plot_overlays(x, {"Grad-CAM": maps, "同じ": maps}, row_titles=["1", "2"])
+    assert len(fig3.axes) == 2 * 3
+    plt.close("all")
