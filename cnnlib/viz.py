@@ -12,3 +12,36 @@ def setup_japanese_font():
 
 
 setup_japanese_font()
+
+
+def show_images(images, titles, suptitle=None, ncols=None, cmap="gray", signed=False, size=3.0):
+    """Images side by side with Japanese titles.
+
+    ``signed`` (one bool, or one per image) draws with a red-blue map centred on 0 and a colorbar.
+    """
+    import numpy as np
+    if len(images) != len(titles):
+        raise ValueError(f"need one title per image; got {len(images)} images, {len(titles)} titles")
+    signed = [signed] * len(images) if isinstance(signed, bool) else list(signed)
+    if len(signed) != len(images):
+        raise ValueError(f"signed must be a bool or one bool per image; got {len(signed)} values")
+    ncols = ncols or len(images)
+    nrows = -(-len(images) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
+    for ax in axes.flat[len(images):]:
+        ax.axis("off")
+    for ax, img, title, sgn in zip(axes.flat, images, titles, signed):
+        img = np.asarray(img)
+        if sgn:
+            lim = float(np.abs(img).max()) or 1.0
+            im = ax.imshow(img, cmap="RdBu_r", vmin=-lim, vmax=lim)
+            fig.colorbar(im, ax=ax, fraction=0.046)
+        else:
+            ax.imshow(img, cmap=cmap)
+        ax.set_title(title)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,153 @@
+"""Convolution by its textbook definitions, named kernels, and the input gradient in closed form.
+
+CNN layers compute a cross-correlation (``cnnlib.functional.conv2d``). This module holds the
+pieces the convolution chapter compares it with: the true convolution (kernel flipped),
+classic image kernels, and the two formulas for dL/dx discussed in the chapter.
+"""
+import numbers
+
+import numpy as np
+
+from . import functional as F
+
+__all__ = ["KERNELS", "correlate2d", "convolve2d", "dilate", "conv2d_input_grad_full",
+           "input_grad_stride1_formula"]
+
+# Classic 3x3 kernels, written for cross-correlation (what conv layers compute).
+KERNELS = {
+    "identity": [[0, 0, 0], [0, 1, 0], [0, 0, 0]],
+    "vertical_edge": [[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]],      # Prewitt x: dark -> bright, left to right
+    "horizontal_edge": [[-1, -1, -1], [0, 0, 0], [1, 1, 1]],    # Prewitt y: dark -> bright, top to bottom
+    "sobel_x": [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]],
+    "sobel_y": [[-1, -2, -1], [0, 0, 0], [1, 2, 1]],
+    "blur": [[1 / 9] * 3] * 3,
+    "sharpen": [[0, -1, 0], [-1, 5, -1], [0, -1, 0]],
+    "l_shape": [[1, 0, 0], [1, 0, 0], [1, 1, 1]],
+    "l_shape_pm": [[1, -1, -1], [1, -1, -1], [1, 1, 1]],     # zero-mean-ish: -1 off the L
+}
+
+
+def kernel(name):
+    """A named kernel from KERNELS as a float64 (3, 3) array."""
+    if name not in KERNELS:
+        raise ValueError(f"unknown kernel {name!r}; available: {sorted(KERNELS)}")
+    return np.array(KERNELS[name], dtype=np.float64)
+
+
+def _array(a, name, ndim):
+    """``a`` as a float ndarray with ``ndim`` dimensions (integers become float64)."""
+    a = np.asarray(a)
+    if a.dtype.kind in "biu":
+        a = a.astype(np.float64)
+    elif a.dtype.kind != "f":
+        raise TypeError(f"{name} must be a real numeric array; got dtype {a.dtype}")
+    if a.ndim != ndim:
+        raise ValueError(f"{name} must be a {ndim}-D array; got shape {a.shape}")
+    return a
+
+
+def _pair(v, name, minimum=1):
+    """An int or an (h, w) pair of ints >= minimum, as a tuple."""
+    pair = tuple(v) if isinstance(v, (tuple, list)) else (v, v)
+    if len(pair) != 2 or any(isinstance(u, bool) or not isinstance(u, numbers.Integral)
+                             or u < minimum for u in pair):
+        raise ValueError(f"{name} must be an int >= {minimum} or an (h, w) pair of them; got {v!r}")
+    return tuple(int(u) for u in pair)
+
+
+def _matrix(a, name):
+    a = _array(a, name, 2)
+    if a.size == 0:
+        raise ValueError(f"{name} must not be empty; got shape {a.shape}")
+    return a
+
+
+def _valid_shape(x, k):
+    OH, OW = x.shape[0] - k.shape[0] + 1, x.shape[1] - k.shape[1] + 1
+    if OH < 1 or OW < 1:
+        raise ValueError(f"kernel {k.shape} is larger than the input {x.shape}; 'valid' mode "
+                         "needs the kernel to fit inside the input")
+    return OH, OW
+
+
+def correlate2d(x, k):
+    """2-D cross-correlation, 'valid' part, by definition: y[i,j] = sum_{m,n} x[i+m, j+n] k[m,n]."""
+    x, k = _matrix(x, "x"), _matrix(k, "k")
+    OH, OW = _valid_shape(x, k)
+    y = np.zeros((OH, OW), dtype=np.result_type(x, k))
+    for i in range(OH):
+        for j in range(OW):
+            for m in range(k.shape[0]):
+                for n in range(k.shape[1]):
+                    y[i, j] += x[i + m, j + n] * k[m, n]
+    return y
+
+
+def convolve2d(x, k):
+    """True 2-D convolution, 'valid' part, by definition: y[I,J] = sum_{m,n} x[m,n] k[I-m, J-n]."""
+    x, k = _matrix(x, "x"), _matrix(k, "k")
+    OH, OW = _valid_shape(x, k)
+    KH, KW = k.shape
+    y = np.zeros((OH, OW), dtype=np.result_type(x, k))
+    for i in range(OH):
+        for j in range(OW):
+            I, J = i + KH - 1, j + KW - 1          # index in the 'full' convolution
+            for m in range(I - KH + 1, I + 1):     # all m with 0 <= I - m < KH
+                for n in range(J - KW + 1, J + 1):
+                    y[i, j] += x[m, n] * k[I - m, J - n]
+    return y
+
+
+def dilate(dy, stride):
+    """Insert (stride - 1) zeros between neighbouring entries of dy (N, C, OH, OW) along H and W."""
+    dy = _array(dy, "dy", 4)
+    s = _pair(stride, "stride")
+    N, C, OH, OW = dy.shape
+    out = np.zeros((N, C, (OH - 1) * s[0] + 1, (OW - 1) * s[1] + 1), dtype=dy.dtype)
+    out[:, :, ::s[0], ::s[1]] = dy
+    return out
+
+
+def conv2d_input_grad_full(dy, w, x_shape, stride=1, padding=0, dilation=1):
+    """dL/dx as a 'full' cross-correlation of the stride-dilated dy with the 180-degree-rotated kernel.
+
+    dx_pad[r, c] = sum_{m,n} dyd_pad[r + m*d, c + n*d] * rot180(w)[m, n], then the padding
+    border is cut off. Rows/columns that floor() left unused get zero gradient.
+    """
+    dy, w = _array(dy, "dy", 4), _array(w, "w", 4)
+    if len(x_shape) != 4:
+        raise ValueError(f"x_shape must be (N, C, H, W); got {tuple(x_shape)}")
+    N, C, H, W = x_shape
+    s, p, d = _pair(stride, "stride"), _pair(padding, "padding", 0), _pair(dilation, "dilation")
+    out = [F.conv_output_size(n, k, pi, si, di)
+           for n, k, pi, si, di in zip((H, W), w.shape[2:], p, s, d)]
+    if dy.shape != (N, w.shape[0], *out) or w.shape[1] != C:
+        raise ValueError(f"dy must have shape {(N, w.shape[0], *out)} and w C={C}; "
+                         f"got dy {dy.shape}, w {w.shape}")
+    span = [di * (k - 1) for di, k in zip(d, w.shape[2:])]
+    unused = [n + 2 * pi - ((o - 1) * si + sp + 1)                 # rows dropped by floor()
+              for n, pi, o, si, sp in zip((H, W), p, out, s, span)]
+    dyd = dilate(dy, s)
+    dyd = np.pad(dyd, ((0, 0), (0, 0), (span[0], span[0] + unused[0]),
+                       (span[1], span[1] + unused[1])))
+    w_rot = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)              # (C, F, KH, KW), rotated 180
+    dx_pad = F.conv2d(dyd, w_rot, dilation=d)                      # (N, C, H + 2p, W + 2p)
+    return dx_pad[:, :, p[0]:p[0] + H, p[1]:p[1] + W]
+
+
+def input_grad_stride1_formula(dy, w, x_shape):
+    """The formula dL/dX[i,j] = sum_{m,n} dL/dY[i-m, j-n] W[m,n], single channel, with bounds.
+
+    Correct only for stride 1, padding 0, dilation 1: terms whose dY index falls outside
+    the output are skipped (without that check, NumPy's negative indices would wrap around).
+    """
+    dy, w = _matrix(dy, "dy"), _matrix(w, "w")
+    H, W = x_shape
+    dx = np.zeros((H, W), dtype=np.result_type(dy, w))
+    for i in range(H):
+        for j in range(W):
+            for m in range(w.shape[0]):
+                for n in range(w.shape[1]):
+                    if 0 <= i - m < dy.shape[0] and 0 <= j - n < dy.shape[1]:
+                        dx[i, j] += dy[i - m, j - n] * w[m, n]
+    return dx

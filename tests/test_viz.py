@@ -1,0 +1,74 @@
+"""Japanese text in figures renders with the bundled IPAexGothic (matplotlib-fontja)."""
+import warnings
+from pathlib import Path
+
+import matplotlib
+import matplotlib.font_manager as fm
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+import cnnlib  # noqa: F401  (importing cnnlib sets the font)
+from cnnlib import viz
+
+JAPANESE = "畳み込みの出力（縦エッジ）・特徴マップ"
+
+
+def glyph_warnings(fig):
+    """Messages of the missing-glyph warnings emitted while drawing ``fig``."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.canvas.draw()
+    return [str(w.message) for w in caught
+            if "missing from font" in str(w.message) or "Glyph" in str(w.message)]
+
+
+def japanese_figure():
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.plot([0, 1], [0, -1])
+    ax.set_title(JAPANESE)
+    ax.set_xlabel("位置（ピクセル）")
+    ax.set_ylabel("−1 から 1 の値")
+    return fig, ax
+
+
+def test_font_family_is_bundled_ipaexgothic():
+    assert viz.setup_japanese_font() == "IPAexGothic"
+    path = Path(fm.findfont(fm.FontProperties(family=matplotlib.rcParams["font.family"]),
+                            fallback_to_default=False))
+    assert path.name == "ipaexg.ttf"
+    assert "matplotlib_fontja" in path.parts          # from the pip package, not the system
+
+
+def test_japanese_figure_renders_without_missing_glyphs():
+    fig, ax = japanese_figure()
+    try:
+        assert glyph_warnings(fig) == []
+        for text in (ax.title, ax.xaxis.label, ax.yaxis.label):
+            assert Path(fm.findfont(text.get_fontproperties())).name == "ipaexg.ttf"
+    finally:
+        plt.close(fig)
+
+
+def test_check_would_fail_with_dejavu():
+    """The same figure in DejaVu Sans (no Japanese glyphs) is caught by the check above."""
+    with matplotlib.rc_context({"font.family": ["DejaVu Sans"]}):
+        fig, ax = japanese_figure()
+        try:
+            assert Path(fm.findfont(ax.title.get_fontproperties())).name != "ipaexg.ttf"
+            assert glyph_warnings(fig), "DejaVu Sans should miss the Japanese glyphs"
+        finally:
+            plt.close(fig)
+
+
+def test_show_images_titles_render():
+    rng = np.random.default_rng(0)
+    fig = viz.show_images([rng.random((4, 4)), rng.normal(size=(4, 4))],
+                          ["入力画像", "縦エッジの出力"], suptitle="エッジ検出", signed=False)
+    try:
+        assert glyph_warnings(fig) == []
+        assert [ax.get_title() for ax in fig.axes[:2]] == ["入力画像", "縦エッジの出力"]
+    finally:
+        plt.close(fig)
+    with pytest.raises(ValueError, match="one title per image"):
+        viz.show_images([np.zeros((2, 2))], ["a", "b"])
