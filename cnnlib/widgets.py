@@ -256,21 +256,22 @@ class ConvExplorer(widgets.VBox):
         self._photo_height = photo_height
         self._syncing = False
         self.result = None                      # output map (ndarray) or None when invalid
-        style = {"description_width": "initial"}
+        left = dict(style={"description_width": "6em"}, layout=widgets.Layout(width="22em"))
+        right = dict(style={"description_width": "9em"}, layout=widgets.Layout(width="24em"))
         self.input_select = widgets.Dropdown(options=list(INPUTS), value=input_name,
-                                             description="入力", style=style)
+                                             description="入力", **left)
         self.kernel_select = widgets.Dropdown(options=[*KERNEL_NAMES, _CUSTOM],
-                                              value=kernel_name, description="カーネル", style=style)
+                                              value=kernel_name, description="カーネル", **left)
         self.kernel_text = widgets.Textarea(
-            value=kernel_text(KERNELS[KERNEL_NAMES[kernel_name]]) if kernel_name in KERNEL_NAMES else "",
-            description="カーネルの値", style=style,
+            value=kernel_text(KERNELS[KERNEL_NAMES[kernel_name]]),
+            description="カーネルの値", style=left["style"],
             layout=widgets.Layout(width="22em", height="7.5em"))
-        self.padding = widgets.IntSlider(padding, 0, 3, description="パディング P", style=style)
-        self.stride = widgets.IntSlider(stride, 1, 3, description="ストライド S", style=style)
-        self.dilation = widgets.IntSlider(dilation, 1, 3, description="ダイレーション D", style=style)
-        self.position = widgets.IntSlider(0, 0, 0, description="出力位置（番号）", style=style,
-                                          continuous_update=True)
-        self.play = widgets.Play(interval=700, description="再生")
+        self.padding = widgets.IntSlider(padding, 0, 3, description="パディング P", **right)
+        self.stride = widgets.IntSlider(stride, 1, 3, description="ストライド S", **right)
+        self.dilation = widgets.IntSlider(dilation, 1, 3, description="ダイレーション D", **right)
+        self.position = widgets.IntSlider(0, 0, 0, description="出力位置（番号）", **right)
+        self.play = widgets.Play(interval=700, description="再生",
+                                 layout=widgets.Layout(width="10em"))
         widgets.jslink((self.position, "value"), (self.play, "value"))
         widgets.jslink((self.position, "max"), (self.play, "max"))
         self.message = widgets.HTML("")
@@ -280,8 +281,9 @@ class ConvExplorer(widgets.VBox):
         self._link = None
         controls = widgets.HBox([
             widgets.VBox([self.input_select, self.kernel_select, self.kernel_text]),
-            widgets.VBox([self.padding, self.stride, self.dilation,
-                          widgets.HBox([self.play, self.position])])])
+            widgets.VBox([self.padding, self.stride, self.dilation, self.position,
+                          widgets.HBox([widgets.Label("窓を動かす:"), self.play])])],
+            layout=widgets.Layout(flex_flow="row wrap"))
         super().__init__([widgets.HTML(_CSS), controls, self.message, self.frames,
                           self.image, self.image_detail])
         self.kernel_select.observe(self._on_kernel_select, "value")

@@ -1,0 +1,34 @@
+"""Wall-clock timing for the speed comparisons in the chapters (never used in unit tests)."""
+import contextlib
+import time
+
+import torch
+from threadpoolctl import threadpool_limits
+
+
+def best_time(fn, repeat=5):
+    """Shortest wall-clock time in seconds of ``repeat`` calls of ``fn()``."""
+    if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
+        raise ValueError(f"repeat must be a positive int; got {repeat!r}")
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+@contextlib.contextmanager
+def single_thread():
+    """Run NumPy's BLAS/OpenMP pools and torch on one thread inside the block, then restore.
+
+    On a machine shared with other jobs, multi-threaded BLAS can be 100x slower than one
+    thread for small products (threads wait for busy cores), which makes ratios meaningless.
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with threadpool_limits(limits=1):
+            yield
+    finally:
+        torch.set_num_threads(before)
