@@ -1,6 +1,7 @@
 # Two commands for a fresh machine:
 #   make book   install everything and build the HTML book into _build/html
 #   make test   install everything (plus Chromium for the browser tests), build the book, run pytest
+# Local fast path while writing: make book-fast (execution cache; see below).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
@@ -19,9 +20,9 @@ endif
 export CNNLIB_CACHE ?= $(CURDIR)/_build/cache
 export MPLBACKEND ?= Agg
 
-.PHONY: install book test browser clean
+.PHONY: install book book-fast test browser clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed node_modules/.package-lock.json
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,11 +30,32 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PY) -m pip install --disable-pip-version-check -q --no-deps -e .
 	touch $@
 
-book: install
-	$(VENV)/bin/jupyter-book build . $(JB_FLAGS)
+# Front-end files the book serves itself (MathJax, require.js, the ipywidgets HTML manager), at the
+# exact versions of package-lock.json; _ext/vendor_assets.py copies them into the HTML output.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
 
+# Always correct: --all re-reads every page and execute_notebooks: force re-runs every notebook.
+book: install
+	$(VENV)/bin/jupyter-book build . --all $(JB_FLAGS)
+
+# Fast local rebuild: only changed pages are re-read, and a notebook whose code cells are unchanged
+# takes its outputs from _build/.jupyter_cache. jupyter-cache hashes only the notebook, so the
+# cache (and Sphinx's page cache) is emptied whenever cnnlib's sources or requirements.txt change.
+LIB_HASH = $(shell cat requirements.txt $$(find cnnlib -name '*.py' | LC_ALL=C sort) | sha256sum | cut -c1-16)
+book-fast: install
+	@mkdir -p _build
+	@if [ "$$(cat _build/.lib-hash 2>/dev/null)" != "$(LIB_HASH)" ]; then \
+	  echo "book-fast: cnnlib or requirements changed: emptying the execution cache"; \
+	  rm -rf _build/.jupyter_cache _build/.doctrees; fi
+	BOOK_EXECUTE=cache $(VENV)/bin/jupyter-book build . $(JB_FLAGS)
+	echo "$(LIB_HASH)" > _build/.lib-hash
+
+# Debian's Chromium (never a downloaded browser build) and a Japanese font for the page text.
 browser:
-	command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }
+	command -v chromium >/dev/null && fc-list :lang=ja | grep -q . || \
+	  { apt-get update -q && apt-get install -y -q chromium fonts-ipaexfont-gothic; }
 
 test: install browser book
 	$(PY) -m pytest
