@@ -1,0 +1,458 @@
+"""A NumPy network you can train: one small class per layer, each with forward and backward.
+
+Contract (as in deep-learning-from-scratch and cs231n): ``forward(x)`` caches what
+``backward`` needs; ``backward(dy)`` takes dL/d(output) and returns dL/d(input), storing
+dL/d(parameter) in ``layer.grads`` under the same names as ``layer.params``. Optimizers
+update ``params`` in place. Arrays are NCHW. Parameters are float32 by default (fast
+training); ``Sequential.astype(np.float64)`` gives the precision gradient checks need.
+"""
+import math
+import numbers
+
+import numpy as np
+
+from . import functional as F
+
+__all__ = ["Layer", "Conv2d", "ReLU", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "Flatten",
+           "Linear", "Dropout", "SoftmaxCrossEntropy", "Sequential", "SGD", "Adam",
+           "he_normal", "shape_str"]
+
+
+def shape_str(shape):
+    """A per-sample shape as text: (1, 28, 28) -> '(1, 28, 28)'."""
+    return str(tuple(int(s) for s in shape))
+
+
+def _positive_int(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive int; got {value!r}")
+    return int(value)
+
+
+def _rng(seed):
+    """A numpy Generator from an int seed, a Generator, or None (seed 0)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return np.random.default_rng(0 if seed is None else seed)
+
+
+def he_normal(shape, fan_in, rng, dtype):
+    """He initialisation: N(0, 2 / fan_in), right for layers followed by ReLU."""
+    return (rng.standard_normal(shape) * math.sqrt(2.0 / fan_in)).astype(dtype)
+
+
+class Layer:
+    """Base class: no parameters, identity shape; subclasses override what they change."""
+
+    def __init__(self):
+        self.params, self.grads, self.training = {}, {}, True
+
+    def __call__(self, x):
+        return self.forward(x)
+
+    def output_shape(self, shape):
+        """Per-sample output shape for a per-sample input ``shape`` (raises if it doesn't fit)."""
+        return tuple(shape)
+
+    def _fail(self, message):
+        raise ValueError(f"{self!r}: {message}")
+
+    def _check_ndim(self, shape, ndim, layout):
+        if len(shape) != ndim:
+            self._fail(f"expects per-sample input {layout} ({ndim}-D), got {shape_str(shape)}")
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+# ---------------------------------------------------------------- convolution
+class Conv2d(Layer):
+    """2-D cross-correlation, Y = W * X + b, computed as one matrix product on im2col columns."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 seed=None, dtype=np.float32):
+        super().__init__()
+        self.C = _positive_int(in_channels, "in_channels")
+        self.F = _positive_int(out_channels, "out_channels")
+        self.k, self.s = F._pair(kernel_size, "kernel_size"), F._pair(stride, "stride")
+        self.p = F._pair(padding, "padding", 0)
+        fan_in = self.C * self.k[0] * self.k[1]
+        self.params = {"W": he_normal((self.F, self.C, *self.k), fan_in, _rng(seed), dtype),
+                       "b": np.zeros(self.F, dtype=dtype)}
+
+    def output_shape(self, shape):
+        self._check_ndim(shape, 3, "(C, H, W)")
+        if shape[0] != self.C:
+            self._fail(f"expects {self.C} input channels, got input {shape_str(shape)} with "
+                       f"{shape[0]}; set in_channels={shape[0]} or fix the previous layer")
+        try:
+            out = [F.conv_output_size(n, k, p, s) for n, k, p, s in
+                   zip(shape[1:], self.k, self.p, self.s)]
+        except ValueError as err:
+            self._fail(f"does not fit input {shape_str(shape)}: {err}")
+        return (self.F, *out)
+
+    def forward(self, x):
+        N, out = x.shape[0], self.output_shape(x.shape[1:])
+        W, b = self.params["W"], self.params["b"]
+        self.x_shape = x.shape
+        self.cols = F.im2col(x.astype(W.dtype, copy=False), self.k, self.s, self.p)  # X_col
+        Y = np.matmul(W.reshape(self.F, -1), self.cols) + b[:, None]    # Y = W X_col + b
+        return Y.reshape(N, *out)
+
+    def backward(self, dy):
+        W = self.params["W"]
+        dY = dy.reshape(dy.shape[0], self.F, -1)                             # (N, F, L)
+        self.grads["b"] = dY.sum(axis=(0, 2))                                # dL/db = sum dY
+        dW = np.matmul(dY, self.cols.transpose(0, 2, 1)).sum(axis=0)      # dL/dW = sum_n dY_n X_col,n^T
+        self.grads["W"] = dW.reshape(W.shape)
+        dcols = np.matmul(W.reshape(self.F, -1).T, dY)                       # dL/dX_col = W^T dY
+        return F.col2im(dcols, self.x_shape, self.k, self.s, self.p)         # fold: overlaps add
+
+    def __repr__(self):
+        return (f"Conv2d({self.C}, {self.F}, kernel_size={self.k}, stride={self.s}, "
+                f"padding={self.p})")
+
+
+class ReLU(Layer):
+    """max(0, x); its derivative is 1 where x > 0 and 0 elsewhere."""
+
+    def forward(self, x):
+        self.mask = x > 0
+        return np.maximum(x, 0)                                          # y = max(0, x)
+
+    def backward(self, dy):
+        return dy * self.mask                                           # dx = dy * [x > 0]
+
+
+# ---------------------------------------------------------------- pooling
+class _Pool2d(Layer):
+    """Shared geometry of max and average pooling (stride defaults to the kernel size)."""
+
+    pad_value = 0.0
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.k = F._pair(kernel_size, "kernel_size")
+        self.s = self.k if stride is None else F._pair(stride, "stride")
+        self.p = F._pair(padding, "padding", 0)
+        if any(2 * p > k for p, k in zip(self.p, self.k)):
+            raise ValueError(f"{self!r}: padding may be at most half the kernel (p <= k // 2)")
+
+    def output_shape(self, shape):
+        self._check_ndim(shape, 3, "(C, H, W)")
+        try:
+            out = [F.conv_output_size(n, k, p, s) for n, k, p, s in
+                   zip(shape[1:], self.k, self.p, self.s)]
+        except ValueError as err:
+            self._fail(f"does not fit input {shape_str(shape)}: {err}")
+        return (shape[0], *out)
+
+    def _windows(self, x):
+        """Every window of every channel as columns (N*C, KH*KW, OH*OW)."""
+        N, C, H, W = x.shape
+        self.x_shape, self.out = x.shape, self.output_shape(x.shape[1:])
+        return F.im2col(x.reshape(N * C, 1, H, W), self.k, self.s, self.p, 1, self.pad_value)
+
+    def _fold(self, dcols):
+        """Sum the window gradients back onto the input (overlapping windows add up)."""
+        N, C, H, W = self.x_shape
+        return F.col2im(dcols, (N * C, 1, H, W), self.k, self.s, self.p).reshape(self.x_shape)
+
+    def __repr__(self):
+        return f"{type(self).__name__}(kernel_size={self.k}, stride={self.s}, padding={self.p})"
+
+
+class MaxPool2d(_Pool2d):
+    """Maximum of each window; the gradient goes to the (first) position that won."""
+
+    pad_value = -np.inf
+
+    def forward(self, x):
+        cols = self._windows(x)
+        self.argmax = cols.argmax(axis=1)[:, None]                      # winner of each window
+        y = np.take_along_axis(cols, self.argmax, axis=1)               # y = max over window
+        return y.reshape(x.shape[0], *self.out)
+
+    def backward(self, dy):
+        N, C = self.x_shape[:2]
+        dcols = np.zeros((N * C, self.k[0] * self.k[1], dy[0, 0].size), dtype=dy.dtype)
+        np.put_along_axis(dcols, self.argmax, dy.reshape(N * C, 1, -1), axis=1)
+        #                                   dL/dx = dL/dy at the winner, 0 elsewhere
+        return self._fold(dcols)                                         # sum over windows
+
+
+class AvgPool2d(_Pool2d):
+    """Mean of each window (zero padding counts, as PyTorch's default)."""
+
+    def forward(self, x):
+        cols = self._windows(x)
+        return cols.mean(axis=1).reshape(x.shape[0], *self.out)         # y = sum / (KH KW)
+
+    def backward(self, dy):
+        N, C = self.x_shape[:2]
+        kk = self.k[0] * self.k[1]
+        dY = dy.reshape(N * C, 1, -1) / dy.dtype.type(kk)                # dL/dy / (KH KW)
+        return self._fold(np.broadcast_to(dY, (N * C, kk, dY.shape[2])))  # to every input
+
+
+class GlobalAvgPool2d(Layer):
+    """Mean over all of H x W: (N, C, H, W) -> (N, C)."""
+
+    def output_shape(self, shape):
+        self._check_ndim(shape, 3, "(C, H, W)")
+        return (shape[0],)
+
+    def forward(self, x):
+        self.x_shape = x.shape
+        return x.mean(axis=(2, 3))                                        # y_c = mean x_c
+
+    def backward(self, dy):
+        H, W = self.x_shape[2:]
+        dx = dy[:, :, None, None] / dy.dtype.type(H * W)                 # dL/dx = dL/dy / (HW)
+        return np.broadcast_to(dx, self.x_shape).copy()
+
+
+# ---------------------------------------------------------------- dense part
+class Flatten(Layer):
+    """(N, C, H, W) -> (N, C*H*W), the same order as torch.flatten(x, 1)."""
+
+    def output_shape(self, shape):
+        return (int(np.prod(shape)),)
+
+    def forward(self, x):
+        self.x_shape = x.shape
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, dy):
+        return dy.reshape(self.x_shape)
+
+
+class Linear(Layer):
+    """Fully connected layer y = x W^T + b, with W shaped (out, in) as in PyTorch."""
+
+    def __init__(self, in_features, out_features, seed=None, dtype=np.float32):
+        super().__init__()
+        self.n_in = _positive_int(in_features, "in_features")
+        self.n_out = _positive_int(out_features, "out_features")
+        self.params = {"W": he_normal((self.n_out, self.n_in), self.n_in, _rng(seed), dtype),
+                       "b": np.zeros(self.n_out, dtype=dtype)}
+
+    def output_shape(self, shape):
+        if len(shape) != 1:
+            self._fail(f"expects a flat input ({self.n_in},), got {shape_str(shape)}; put "
+                       f"Flatten() before it")
+        if shape[0] != self.n_in:
+            self._fail(f"expects {self.n_in} input features, got input {shape_str(shape)}; "
+                       f"set in_features={shape[0]} or fix the previous layer")
+        return (self.n_out,)
+
+    def forward(self, x):
+        self.output_shape(x.shape[1:])
+        W = self.params["W"]
+        self.x = x.astype(W.dtype, copy=False)
+        return self.x @ W.T + self.params["b"]                           # y = x W^T + b
+
+    def backward(self, dy):
+        self.grads["W"] = dy.T @ self.x                                  # dL/dW = dy^T x
+        self.grads["b"] = dy.sum(axis=0)                                 # dL/db = sum_n dy
+        return dy @ self.params["W"]                                     # dL/dx = dy W
+
+    def __repr__(self):
+        return f"Linear({self.n_in}, {self.n_out})"
+
+
+class Dropout(Layer):
+    """Inverted dropout: keep each unit with probability 1-p and scale it by 1/(1-p)."""
+
+    def __init__(self, p=0.5, seed=None):
+        super().__init__()
+        if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p < 1:
+            raise ValueError(f"Dropout p must be a probability in [0, 1); got {p!r}")
+        self.p, self.rng = float(p), _rng(seed)
+
+    def forward(self, x):
+        if not self.training or self.p == 0:
+            self.mask = None
+            return x                                                     # eval: identity
+        keep = self.rng.random(x.shape, dtype=np.float32) >= self.p
+        self.mask = keep.astype(x.dtype) / x.dtype.type(1 - self.p)       # m / (1 - p)
+        return x * self.mask                                             # y = x * m / (1-p)
+
+    def backward(self, dy):
+        return dy if self.mask is None else dy * self.mask               # dx = dy * m / (1-p)
+
+    def __repr__(self):
+        return f"Dropout(p={self.p})"
+
+
+class SoftmaxCrossEntropy:
+    """Mean cross-entropy of softmax(logits) against integer labels, and its gradient."""
+
+    def forward(self, logits, labels):
+        labels = np.asarray(labels)
+        if logits.ndim != 2 or labels.shape != (logits.shape[0],):
+            raise ValueError(f"SoftmaxCrossEntropy expects logits (N, K) and labels (N,); got "
+                             f"{logits.shape} and {labels.shape}")
+        if labels.dtype.kind not in "iu" or labels.min() < 0 or labels.max() >= logits.shape[1]:
+            raise ValueError(f"labels must be integers in [0, {logits.shape[1] - 1}]")
+        z = logits - logits.max(axis=1, keepdims=True)                    # stable: shift by max
+        log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))          # log softmax
+        self.p, self.labels = np.exp(log_p), labels
+        return float(-log_p[np.arange(len(labels)), labels].mean())      # L = -mean log p_y
+
+    __call__ = forward
+
+    def backward(self):
+        dz = self.p.copy()
+        dz[np.arange(len(self.labels)), self.labels] -= 1                 # p - onehot(y)
+        return dz / dz.dtype.type(len(self.labels))                       # / N for the mean
+
+
+# ---------------------------------------------------------------- container
+class Sequential:
+    """Layers applied in order; ``check`` runs the shapes through before any training."""
+
+    def __init__(self, *layers, input_shape=None):
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(f"layer {i} must be a cnnlib.layers.Layer; got {layer!r}")
+        self.layers = list(layers)
+        self.input_shape = None
+        if input_shape is not None:
+            self.check(input_shape)
+
+    def check(self, input_shape):
+        """Dry run of the per-sample shapes; a misfit raises naming the layer and the shapes."""
+        shape = tuple(int(s) for s in input_shape)
+        trail = [f"input {shape_str(shape)}"]
+        for i, layer in enumerate(self.layers):
+            try:
+                shape = layer.output_shape(shape)
+            except ValueError as err:
+                raise ValueError(f"layer {i} {err}\n  shapes so far: {' -> '.join(trail)}") from None
+            trail.append(f"[{i}] {type(layer).__name__} {shape_str(shape)}")
+        self.input_shape = tuple(int(s) for s in input_shape)
+        return shape
+
+    def shapes(self, input_shape):
+        """(layer, output shape, number of parameters) for every layer."""
+        rows, shape = [], tuple(input_shape)
+        self.check(input_shape)
+        for layer in self.layers:
+            shape = layer.output_shape(shape)
+            rows.append((layer, shape, sum(p.size for p in layer.params.values())))
+        return rows
+
+    def forward(self, x):
+        if x.ndim < 2 or tuple(x.shape[1:]) != self.input_shape:
+            if x.ndim < 2:
+                raise ValueError(f"input must be a batch (N, ...); got shape {x.shape}")
+            self.check(x.shape[1:])
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    __call__ = forward
+
+    def backward(self, dy):
+        for layer in reversed(self.layers):
+            dy = layer.backward(dy)
+        return dy
+
+    def train(self, mode=True):
+        for layer in self.layers:
+            layer.training = mode
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    def astype(self, dtype):
+        """Cast every parameter (float64 for gradient checks, float32 for speed)."""
+        for layer in self.layers:
+            for name, value in layer.params.items():
+                layer.params[name] = value.astype(dtype)
+        return self
+
+    @property
+    def num_params(self):
+        return sum(p.size for layer in self.layers for p in layer.params.values())
+
+    def predict(self, X, batch_size=1000):
+        """Logits for X in eval mode, in batches (restores the previous mode)."""
+        mode = [layer.training for layer in self.layers]
+        self.eval()
+        try:
+            return np.concatenate([self.forward(X[i:i + batch_size])
+                                   for i in range(0, len(X), batch_size)])
+        finally:
+            for layer, m in zip(self.layers, mode):
+                layer.training = m
+
+    def __repr__(self):
+        body = "\n".join(f"  ({i}) {layer!r}" for i, layer in enumerate(self.layers))
+        return f"Sequential(\n{body}\n)"
+
+
+# ---------------------------------------------------------------- optimizers
+class _Optimizer:
+    """Updates every layer's ``params[name]`` in place from ``grads[name]``."""
+
+    def __init__(self, model, lr):
+        self.layers = model.layers if isinstance(model, Sequential) else list(model)
+        if not (isinstance(lr, numbers.Real) and lr > 0):
+            raise ValueError(f"lr must be a positive number; got {lr!r}")
+        self.lr, self.state = float(lr), {}
+
+    def pairs(self):
+        """(key, parameter, gradient) for every parameter that has a gradient."""
+        for i, layer in enumerate(self.layers):
+            for name, param in layer.params.items():
+                if name not in layer.grads:
+                    raise RuntimeError(f"{layer!r} has no gradient for {name}: call backward "
+                                       f"before step")
+                yield (i, name), param, layer.grads[name]
+
+    def zero_grad(self):
+        for layer in self.layers:
+            layer.grads.clear()
+
+
+class SGD(_Optimizer):
+    """SGD with momentum as PyTorch: v = mu v + g; theta -= lr v."""
+
+    def __init__(self, model, lr=0.01, momentum=0.0, weight_decay=0.0):
+        super().__init__(model, lr)
+        self.mu, self.wd = float(momentum), float(weight_decay)
+
+    def step(self):
+        for key, theta, g in self.pairs():
+            if self.wd:
+                g = g + self.wd * theta                                  # L2: g + wd theta
+            if self.mu:
+                v = self.state.get(key)
+                v = g.copy() if v is None else self.mu * v + g            # v = mu v + g
+                self.state[key], g = v, v
+            theta -= (self.lr * g).astype(theta.dtype, copy=False)        # theta -= lr v
+
+
+class Adam(_Optimizer):
+    """Adam (Kingma & Ba) with bias correction, as torch.optim.Adam."""
+
+    def __init__(self, model, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        super().__init__(model, lr)
+        (self.b1, self.b2), self.eps, self.wd, self.t = betas, float(eps), float(weight_decay), 0
+
+    def step(self):
+        self.t += 1
+        c1, c2 = 1 - self.b1 ** self.t, 1 - self.b2 ** self.t
+        for key, theta, g in self.pairs():
+            if self.wd:
+                g = g + self.wd * theta
+            m, v = self.state.get(key, (np.zeros_like(theta), np.zeros_like(theta)))
+            m = self.b1 * m + (1 - self.b1) * g                           # m = b1 m + (1-b1) g
+            v = self.b2 * v + (1 - self.b2) * g * g                       # v = b2 v + (1-b2) g^2
+            self.state[key] = (m, v)
+            step = (m / c1) / (np.sqrt(v / c2) + self.eps)                # m_hat / (sqrt(v_hat)+eps)
+            theta -= (self.lr * step).astype(theta.dtype, copy=False)

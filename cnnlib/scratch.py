@@ -1,0 +1,191 @@
+"""Training loop, model builders and a PyTorch twin for the NumPy-from-scratch chapter."""
+import numbers
+import time
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from . import layers as L
+
+__all__ = ["evaluate", "fit", "small_cnn", "mlp", "mlp_like", "to_torch", "fit_torch",
+           "evaluate_torch", "feature_maps"]
+
+
+def _check_data(X, y):
+    if len(X) != len(y):
+        raise ValueError(f"X and y must have the same length; got {len(X)} and {len(y)}")
+    if len(X) == 0:
+        raise ValueError("X is empty")
+
+
+def evaluate(model, X, y, batch_size=1000):
+    """(mean loss, accuracy) of a NumPy model on X, y in eval mode."""
+    _check_data(X, y)
+    logits = model.predict(X, batch_size)
+    loss = L.SoftmaxCrossEntropy()(logits, y)
+    return loss, float((logits.argmax(axis=1) == y).mean())
+
+
+def _batches(n, batch_size, rng):
+    order = rng.permutation(n)
+    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+
+def fit(model, X, y, optimizer, epochs=1, batch_size=64, val=None, evals_per_epoch=4,
+        seed=0, progress=True, desc="NumPy"):
+    """Mini-batch training of a NumPy Sequential; returns the history (losses, accuracies, time).
+
+    ``val=(X_val, y_val)`` is evaluated ``evals_per_epoch`` times per epoch; the time in
+    ``history["train_time"]`` counts the training steps only, not these evaluations.
+    """
+    _check_data(X, y)
+    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
+        raise ValueError(f"epochs must be a positive int; got {epochs!r}")
+    model.check(X.shape[1:])
+    rng, criterion = np.random.default_rng(seed), L.SoftmaxCrossEntropy()
+    hist = {"step": [], "loss": [], "acc": [], "eval_step": [], "val_loss": [], "val_acc": [],
+            "epoch_time": [], "train_time": 0.0}
+    step = 0
+    for epoch in range(epochs):
+        batches = _batches(len(X), batch_size, rng)
+        marks = set(np.linspace(0, len(batches), evals_per_epoch + 1, dtype=int)[1:] - 1)
+        model.train()
+        t_epoch = 0.0
+        for b, idx in enumerate(tqdm(batches, desc=f"{desc} epoch {epoch + 1}/{epochs}",
+                                     disable=not progress, mininterval=1.0)):
+            t0 = time.perf_counter()
+            logits = model.forward(X[idx])
+            loss = criterion(logits, y[idx])
+            model.backward(criterion.backward())
+            optimizer.step()
+            t_epoch += time.perf_counter() - t0
+            step += 1
+            hist["step"].append(step)
+            hist["loss"].append(loss)
+            hist["acc"].append(float((logits.argmax(axis=1) == y[idx]).mean()))
+            if val is not None and b in marks:
+                vl, va = evaluate(model, *val)
+                model.train()
+                hist["eval_step"].append(step)
+                hist["val_loss"].append(vl)
+                hist["val_acc"].append(va)
+        hist["epoch_time"].append(t_epoch)
+        hist["train_time"] += t_epoch
+    model.eval()
+    return hist
+
+
+# ---------------------------------------------------------------- models
+def small_cnn(kernel_size=3, channels=(8, 16), hidden=None, num_classes=10, seed=0):
+    """conv -> ReLU -> 2x2 max pool, twice, then linear (28x28 MNIST in, 'same' padding)."""
+    if kernel_size % 2 == 0:
+        raise ValueError(f"kernel_size must be odd (for 'same' padding); got {kernel_size}")
+    c1, c2 = channels
+    p = kernel_size // 2
+    net = [L.Conv2d(1, c1, kernel_size, padding=p, seed=seed), L.ReLU(), L.MaxPool2d(2),
+           L.Conv2d(c1, c2, kernel_size, padding=p, seed=seed + 1), L.ReLU(), L.MaxPool2d(2),
+           L.Flatten()]
+    if hidden:
+        net += [L.Linear(c2 * 7 * 7, hidden, seed=seed + 2), L.ReLU(),
+                L.Linear(hidden, num_classes, seed=seed + 3)]
+    else:
+        net += [L.Linear(c2 * 7 * 7, num_classes, seed=seed + 2)]
+    return L.Sequential(*net, input_shape=(1, 28, 28))
+
+
+def mlp(hidden, in_features=784, num_classes=10, seed=0):
+    """Flatten -> (Linear -> ReLU) per hidden width -> Linear."""
+    sizes, net = (in_features, *hidden), [L.Flatten()]
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        net += [L.Linear(a, b, seed=seed + i), L.ReLU()]
+    net.append(L.Linear(sizes[-1], num_classes, seed=seed + len(hidden)))
+    return L.Sequential(*net)
+
+
+def mlp_like(num_params, depth=2, in_features=784, num_classes=10, seed=0):
+    """An MLP with ``depth`` equal hidden layers whose parameter count is closest to num_params."""
+    def count(h):                  # (in+1) h + (depth-1)(h+1) h + (h+1) classes
+        return (in_features + 1) * h + (depth - 1) * (h + 1) * h + (h + 1) * num_classes
+    best = min(range(1, 4097), key=lambda h: abs(count(h) - num_params))
+    model = mlp((best,) * depth, in_features, num_classes, seed)
+    model.check((1, 28, 28))
+    return model
+
+
+# ---------------------------------------------------------------- torch twin
+def _torch_layer(layer):
+    """The torch module computing the same function as one NumPy layer (weights copied)."""
+    if isinstance(layer, L.Conv2d):
+        m = nn.Conv2d(layer.C, layer.F, layer.k, layer.s, layer.p)
+    elif isinstance(layer, L.Linear):
+        m = nn.Linear(layer.n_in, layer.n_out)
+    else:
+        simple = {L.ReLU: nn.ReLU, L.Flatten: nn.Flatten,
+                  L.GlobalAvgPool2d: lambda: nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())}
+        if isinstance(layer, (L.MaxPool2d, L.AvgPool2d)):
+            cls = nn.MaxPool2d if isinstance(layer, L.MaxPool2d) else nn.AvgPool2d
+            return cls(layer.k, layer.s, layer.p)
+        if isinstance(layer, L.Dropout):
+            return nn.Dropout(layer.p)
+        if type(layer) not in simple:
+            raise TypeError(f"no torch equivalent for {layer!r}")
+        return simple[type(layer)]()
+    with torch.no_grad():
+        m.weight.copy_(torch.from_numpy(layer.params["W"]))
+        m.bias.copy_(torch.from_numpy(layer.params["b"]))
+    return m
+
+
+def to_torch(model):
+    """An nn.Sequential with the same layers and the same (copied) weights as a NumPy model."""
+    return nn.Sequential(*[_torch_layer(layer) for layer in model.layers])
+
+
+def fit_torch(net, X, y, epochs=1, batch_size=64, lr=1e-3, seed=0, device=None,
+              progress=True, desc="PyTorch"):
+    """Train a torch model with Adam on in-memory tensors; returns {'train_time', 'epoch_time'}."""
+    device = device or torch.device("cpu")
+    net.to(device).train()
+    X, y = torch.as_tensor(X, device=device), torch.as_tensor(y, device=device)
+    opt, crit = torch.optim.Adam(net.parameters(), lr=lr), nn.CrossEntropyLoss()
+    gen, times = torch.Generator().manual_seed(seed), []
+    for epoch in range(epochs):
+        order = torch.randperm(len(X), generator=gen).to(device)
+        t0 = time.perf_counter()
+        for i in tqdm(range(0, len(X), batch_size), desc=f"{desc} epoch {epoch + 1}/{epochs}",
+                      disable=not progress, mininterval=1.0):
+            idx = order[i:i + batch_size]
+            opt.zero_grad(set_to_none=True)
+            crit(net(X[idx]), y[idx]).backward()
+            opt.step()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - t0)
+    net.eval()
+    return {"epoch_time": times, "train_time": sum(times)}
+
+
+@torch.no_grad()
+def evaluate_torch(net, X, y, batch_size=1000, device=None):
+    """Accuracy of a torch model on X, y."""
+    device = device or next(net.parameters()).device
+    net.eval()
+    X, y = torch.as_tensor(X), torch.as_tensor(y)
+    correct = sum(int((net(X[i:i + batch_size].to(device)).argmax(1).cpu()
+                       == y[i:i + batch_size]).sum()) for i in range(0, len(X), batch_size))
+    return correct / len(X)
+
+
+def feature_maps(model, x):
+    """Outputs of every layer for one image x (C, H, W): list of (layer, array)."""
+    mode = [layer.training for layer in model.layers]
+    model.eval()
+    out, h = [], x[None].astype(np.float32)
+    for layer in model.layers:
+        h = layer.forward(h)
+        out.append((layer, h[0]))
+    for layer, m in zip(model.layers, mode):
+        layer.training = m
+    return out
