@@ -379,3 +379,112 @@ class MLP(nn.Module):
 
     def forward(self, x):
         return self.net(x)
+
+
+# ---------------------------------------------------------------- CIFAR-10 (chapter 7)
+class CIFAR10Net(nn.Module):
+    """The lesson's CIFAR-10 CNN: six conv3x3+BN+ReLU (64-128-256-256-512-512), three
+    max-pools, global average pooling, Dropout 0.5 and one linear layer (the baseline)."""
+
+    def __init__(self, num_classes=10):
+        super().__init__()
+        cfg = [(3, 64, True), (64, 128, True), (128, 256, False), (256, 256, True),
+               (256, 512, False), (512, 512, False)]
+        layers = []
+        for i, (cin, cout, pool) in enumerate(cfg, start=1):
+            layers += [(f"conv{i}", nn.Conv2d(cin, cout, 3, padding=1, bias=False)),
+                       (f"bn{i}", nn.BatchNorm2d(cout)), (f"relu{i}", nn.ReLU())]
+            if pool:
+                layers.append((f"pool{i}", nn.MaxPool2d(2)))
+        self.features = nn.Sequential(OrderedDict(layers))
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.flatten = nn.Flatten()
+        self.dropout = nn.Dropout(0.5)
+        self.fc = nn.Linear(512, _positive_int(num_classes, "num_classes"))
+
+    def forward(self, x):
+        return self.fc(self.dropout(self.flatten(self.gap(self.features(x)))))
+
+
+class FrozenScaleBatchNorm(nn.BatchNorm2d):
+    """BatchNorm whose scale stays 1 (only the shift is learned), as in fast CIFAR trainers."""
+
+    def __init__(self, num_features, momentum=0.4, eps=1e-12):
+        super().__init__(num_features, eps=eps, momentum=momentum)
+        self.weight.requires_grad = False
+
+
+class DiracConv2d(nn.Conv2d):
+    """Conv2d (no bias by default) whose first ``in_channels`` filters start as the identity."""
+
+    def __init__(self, cin, cout, kernel_size=3, padding="same", bias=False):
+        super().__init__(cin, cout, kernel_size, padding=padding, bias=bias)
+
+    def reset_parameters(self):
+        super().reset_parameters()
+        if self.bias is not None:
+            nn.init.zeros_(self.bias)
+        nn.init.dirac_(self.weight.data[:min(self.in_channels, self.out_channels)])
+
+
+class FastBlock(nn.Module):
+    """conv3x3 -> 2x2 max-pool -> BN -> GELU -> conv3x3 -> BN -> GELU."""
+
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.conv1, self.pool = DiracConv2d(cin, cout), nn.MaxPool2d(2)
+        self.norm1, self.act1 = FrozenScaleBatchNorm(cout), nn.GELU()
+        self.conv2 = DiracConv2d(cout, cout)
+        self.norm2, self.act2 = FrozenScaleBatchNorm(cout), nn.GELU()
+
+    def forward(self, x):
+        x = self.act1(self.norm1(self.pool(self.conv1(x))))
+        return self.act2(self.norm2(self.conv2(x)))
+
+
+class FastCIFARNet(nn.Module):
+    """The book's fast CIFAR-10 net (after KellerJordan's airbench and Page's ResNet work):
+    a frozen 2x2 patch-whitening conv, three FastBlocks (max-pool downsampling, BN, no conv
+    bias, dirac init), a 3x3 max-pool and a bias-free linear layer scaled by 1/9.
+
+    Call ``init_whitening(X)`` with normalised training images before training.
+    """
+
+    def __init__(self, widths=(64, 256, 256), num_classes=10, whiten_size=2):
+        super().__init__()
+        self.widths = tuple(_positive_int(w, "widths[i]") for w in widths)
+        cw = 2 * 3 * whiten_size ** 2
+        self.whiten = nn.Conv2d(3, cw, whiten_size, padding=0, bias=True)
+        self.whiten.weight.requires_grad = False
+        nn.init.zeros_(self.whiten.bias)
+        self.act0 = nn.GELU()
+        ins = (cw,) + self.widths[:-1]
+        self.blocks = nn.Sequential(OrderedDict(
+            (f"block{i}", FastBlock(a, b)) for i, (a, b) in enumerate(zip(ins, self.widths), 1)))
+        self.pool = nn.AdaptiveMaxPool2d(1)
+        self.flatten = nn.Flatten()
+        self.fc = nn.Linear(self.widths[-1], _positive_int(num_classes, "num_classes"), bias=False)
+        self.scale = 1 / 9
+
+    @torch.no_grad()
+    def init_whitening(self, X, eps=5e-4):
+        """Set the whitening filters from the patch covariance of images X (N x 3 x H x W)."""
+        k = self.whiten.kernel_size[0]
+        P = X.float().unfold(2, k, 1).unfold(3, k, 1)              # N, C, H', W', k, k
+        P = P.permute(0, 2, 3, 1, 4, 5).reshape(-1, 3 * k * k).double()
+        evals, evecs = torch.linalg.eigh(P.T @ P / len(P))
+        W = (evecs.T / (evals + eps).sqrt()[:, None]).reshape(-1, 3, k, k).flip(0)
+        self.whiten.weight.copy_(torch.cat([W, -W]).to(self.whiten.weight))
+
+    def forward(self, x):
+        x = self.blocks(self.act0(self.whiten(x)))
+        return self.fc(self.flatten(self.pool(x))) * self.scale
+
+
+def fast_cifar_net(widths=(64, 256, 256), num_classes=10):
+    """The book's fast CIFAR-10 net (see ``FastCIFARNet``)."""
+    return FastCIFARNet(widths, num_classes)
+
+
+__all__ += ["CIFAR10Net", "FrozenScaleBatchNorm", "DiracConv2d", "FastBlock", "FastCIFARNet",
+            "fast_cifar_net"]

@@ -10,7 +10,7 @@ Typical use (data are in-memory tensors; ``X`` may be float or uint8)::
 
 ``fit(model, train_data, test_data=None, *, epochs, batch_size=128, optimizer="adam", lr=1e-3,
 weight_decay=0.0, loss_fn=None, label_smoothing=0.0, schedule=None, prepare=None, augment=None,
-on_batch=None, on_epoch=None, device=None, amp="auto", channels_last="auto", seed=None,
+on_batch=None, on_step=None, on_epoch=None, device=None, amp="auto", channels_last="auto", seed=None,
 grad_clip=None, progress=True)``
 
 - ``train_data`` / ``test_data``: a tuple ``(X, y)`` of tensors (shuffled each epoch with a
@@ -23,8 +23,10 @@ grad_clip=None, progress=True)``
   float), used for training and evaluation. ``augment(xb, yb) -> (xb, yb)`` runs on training
   batches after ``prepare``; ``yb`` may come back as soft targets of shape ``(N, K)`` (Mixup).
 - ``on_batch(info)`` runs after ``backward`` and before the optimizer step (``info`` has
-  ``epoch``, ``step``, ``loss``, ``model``); ``on_epoch(epoch, history, model)`` runs after each
-  epoch and stops training when it returns True (see ``EarlyStopping``).
+  ``epoch``, ``step``, ``loss``, ``model``; e.g. to record gradient norms); ``on_step(info)`` runs
+  after the optimizer step (e.g. weight averaging); ``on_epoch(epoch, history, model)`` runs
+  after each epoch and stops training when it returns True (see ``EarlyStopping``).
+- ``history["time"]`` is the cumulative training wall time in seconds, evaluation excluded.
 - ``amp="auto"`` uses bf16 autocast where the device supports it (fp32 otherwise);
   ``amp=None`` forces fp32. ``channels_last="auto"`` uses it on CPU for 4-D inputs.
 - Ctrl-C (KeyboardInterrupt) ends training early: the history so far is returned with
@@ -288,7 +290,7 @@ class EarlyStopping:
 
 
 def _train_epoch(model, batches, opt, sched, loss_fn, prepare, augment, device, dtype, cl,
-                 grad_clip, on_batch, epoch, bar):
+                 grad_clip, on_batch, on_step, epoch, bar):
     """One pass over the training batches; returns (mean loss, accuracy)."""
     model.train()
     tot_loss, tot_correct, tot_n = 0.0, 0, 0
@@ -309,6 +311,8 @@ def _train_epoch(model, batches, opt, sched, loss_fn, prepare, augment, device, 
         opt.step()
         if sched is not None:
             sched.step()
+        if on_step is not None:
+            on_step({"epoch": epoch, "step": step, "loss": lv, "model": model})
         n = len(xb)
         tot_loss += lv * n
         tot_correct += int((out.argmax(1) == _hard_labels(yb)).sum())
@@ -320,7 +324,7 @@ def _train_epoch(model, batches, opt, sched, loss_fn, prepare, augment, device, 
 
 def fit(model, train_data, test_data=None, *, epochs, batch_size=128, optimizer="adam", lr=1e-3,
         weight_decay=0.0, loss_fn=None, label_smoothing=0.0, schedule=None, prepare=None,
-        augment=None, on_batch=None, on_epoch=None, device=None, amp="auto",
+        augment=None, on_batch=None, on_step=None, on_epoch=None, device=None, amp="auto",
         channels_last="auto", seed=None, grad_clip=None, progress=True, eval_batch_size=512):
     """Train ``model`` for ``epochs`` and return a ``History`` (see the module docstring)."""
     if not (isinstance(epochs, int) and epochs >= 0):
@@ -346,17 +350,19 @@ def fit(model, train_data, test_data=None, *, epochs, batch_size=128, optimizer=
     hist = History()
     ev = dict(batch_size=eval_batch_size, prepare=prepare, device=device, amp=amp,
               channels_last=cl)
-    t0 = time.perf_counter()
+    train_time = 0.0
     ebar = tqdm(range(1, epochs + 1), desc="epoch", disable=not progress)
     try:
         for epoch in ebar:
+            t0 = time.perf_counter()
             with tqdm(total=steps, desc=f"epoch {epoch}", leave=False, disable=not progress) as bar:
                 tl, ta = _train_epoch(model, batches, opt, sched, loss_fn, prepare, augment,
-                                      device, dtype, cl, grad_clip, on_batch, epoch, bar)
+                                      device, dtype, cl, grad_clip, on_batch, on_step, epoch, bar)
+            train_time += time.perf_counter() - t0
             te = evaluate(model, test_data, **ev) if test_data is not None else {}
             hist.append(epoch=epoch, train_loss=tl, train_acc=ta, test_loss=te.get("loss"),
                         test_acc=te.get("acc"), lr=opt.param_groups[0]["lr"],
-                        time=time.perf_counter() - t0)
+                        time=train_time)
             ebar.set_postfix({k: f"{v:.3f}" for k, v in
                               [("loss", tl), ("acc", ta), ("test_acc", te.get("acc"))] if v is not None})
             if on_epoch is not None and on_epoch(epoch, hist, model):

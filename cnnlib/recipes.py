@@ -1,0 +1,166 @@
+"""Two CIFAR-10 training recipes, run through ``cnnlib.train.fit``.
+
+- ``train_book``: the book's fast recipe (``FastCIFARNet``; patch whitening, frozen BN scale,
+  label smoothing 0.2, Nesterov SGD with a short triangular schedule and a higher LR for BN
+  shifts, lookahead weight averaging, flip + 2-pixel translate, flip TTA at the end), adapted
+  from KellerJordan's airbench94 and David Page's "How to train your ResNet".
+- ``train_lesson``: the lesson's recipe (``CIFAR10Net``, Adam 1e-3, weight decay 1e-4,
+  batch 128, StepLR(20, 0.5), per-image torchvision transforms through a DataLoader with
+  ``num_workers=0``), in fp32 as written.
+
+Both return ``(model, history)``; ``history["time"]`` is the training wall time.
+"""
+import time
+
+import torch
+
+from . import models
+from .data.augment import Augment
+from .data.cifar10 import normalizer
+from .train import evaluate, fit
+
+BOOK_HYP = dict(epochs=10, batch_size=512, widths=(64, 256, 256), lr=11.5, momentum=0.85,
+                weight_decay=0.0153, bias_scaler=64.0, label_smoothing=0.2, whiten_bias_epochs=3,
+                ema_start=0.3, ema_every=5, translate=2)
+
+
+def triangle(total, start=0.2, peak_at=0.23, end=0.07):
+    """LR multiplier for step i: linear from ``start`` to 1 at ``peak_at``, then to ``end``."""
+    peak = max(1, int(peak_at * total))
+
+    def f(i):
+        if i < peak:
+            return start + (1 - start) * i / peak
+        return 1 + (end - 1) * min(1.0, (i - peak) / max(1, total - peak))
+    return f
+
+
+def book_optimizer(model, hyp, batch_size):
+    """Nesterov SGD in airbench's decoupled form (mean loss, so the LR is scaled by the batch)."""
+    kilo = 1024 * (1 + 1 / (1 - hyp["momentum"]))
+    lr = hyp["lr"] / kilo * batch_size
+    wd = hyp["weight_decay"] * batch_size / kilo
+    norm_biases = [p for n, p in model.named_parameters() if "norm" in n and p.requires_grad]
+    other = [p for n, p in model.named_parameters() if "norm" not in n and p.requires_grad]
+    lr_b = lr * hyp["bias_scaler"]
+    groups = [dict(params=norm_biases, lr=lr_b, weight_decay=wd / lr_b),
+              dict(params=other, lr=lr, weight_decay=wd / lr)]
+    return torch.optim.SGD(groups, lr=lr, momentum=hyp["momentum"], nesterov=True)
+
+
+class Lookahead:
+    """``on_step`` hook: every ``every`` steps after ``start`` pull weights towards their EMA."""
+
+    def __init__(self, model, total, start=0.3, every=5, decay=0.95, power=3.0):
+        self.model, self.total, self.every = model, total, every
+        self.start, self.base, self.power = int(start * total), decay ** every, power
+        self.n, self.ema = 0, None
+
+    def __call__(self, info):
+        self.n += 1
+        if self.n < self.start or self.n % self.every:
+            return
+        sd = self.model.state_dict()
+        if self.ema is None:
+            self.ema = {k: v.detach().clone() for k, v in sd.items() if v.is_floating_point()}
+            return
+        rho = self.base * (self.n / self.total) ** self.power
+        with torch.no_grad():
+            for k, e in self.ema.items():
+                e.lerp_(sd[k], 1 - rho)
+                sd[k].copy_(e)
+
+
+def train_book(train, test=None, *, mean, std, hyp=None, amp="auto", seed=0, progress=True,
+               tta="flip", device=None):
+    """Train ``FastCIFARNet`` with the book's recipe on uint8 ``train=(X, y)``; ``(model, hist)``."""
+    hyp = {**BOOK_HYP, **(hyp or {})}
+    unknown = set(hyp) - set(BOOK_HYP)
+    if unknown:
+        raise ValueError(f"unknown hyperparameters {sorted(unknown)}; allowed: {sorted(BOOK_HYP)}")
+    torch.manual_seed(seed)
+    X, y = train
+    norm = normalizer(mean, std)
+    model = models.fast_cifar_net(hyp["widths"], num_classes=int(y.max()) + 1)
+    t0 = time.perf_counter()
+    model.init_whitening(norm(X[:5000]))
+    setup = time.perf_counter() - t0
+    B, E = hyp["batch_size"], hyp["epochs"]
+    steps = E * -(-len(X) // B)
+    opt = book_optimizer(model, hyp, B)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, triangle(steps))
+
+    def freeze_whiten_bias(epoch, hist, model):
+        model.whiten.bias.requires_grad = epoch < hyp["whiten_bias_epochs"]
+
+    hist = fit(model, (X, y), test, epochs=E, batch_size=B, optimizer=opt,
+               schedule=lambda o, n: sched, label_smoothing=hyp["label_smoothing"], prepare=norm,
+               augment=Augment(flip=True, crop=hyp["translate"], crop_mode="reflect", seed=seed),
+               on_step=Lookahead(model, steps, hyp["ema_start"], hyp["ema_every"]),
+               on_epoch=freeze_whiten_bias, amp=amp, seed=seed, progress=progress, device=device)
+    hist.setup_time = setup
+    if test is not None and tta:
+        hist.tta = evaluate(model, test, prepare=norm, amp=amp, tta=tta)
+    return model, hist
+
+
+def lesson_transforms(mean, std):
+    """The lesson's per-image torchvision transforms (train, test)."""
+    import torchvision.transforms as T
+    train = T.Compose([T.RandomHorizontalFlip(), T.RandomCrop(32, padding=4), T.ToTensor(),
+                       T.Normalize(mean, std)])
+    return train, T.Compose([T.ToTensor(), T.Normalize(mean, std)])
+
+
+class _UInt8Dataset(torch.utils.data.Dataset):
+    """uint8 N x 3 x H x W tensors served as PIL images through ``transform`` (like CIFAR10)."""
+
+    def __init__(self, X, y, transform):
+        self.X, self.y, self.transform = X, y, transform
+
+    def __len__(self):
+        return len(self.y)
+
+    def __getitem__(self, i):
+        from torchvision.transforms.functional import to_pil_image
+        return self.transform(to_pil_image(self.X[i])), int(self.y[i])
+
+
+def lesson_loaders(train, test, mean=(0.4914, 0.4822, 0.4465), std=(0.2023, 0.1994, 0.2010),
+                   batch_size=128, seed=0):
+    """DataLoaders as in the lesson (per-image PIL transforms), but ``num_workers=0``."""
+    ttrain, ttest = lesson_transforms(mean, std)
+    g = torch.Generator().manual_seed(seed)
+    tl = torch.utils.data.DataLoader(_UInt8Dataset(*train, ttrain), batch_size=batch_size,
+                                     shuffle=True, num_workers=0, generator=g)
+    vl = None if test is None else torch.utils.data.DataLoader(
+        _UInt8Dataset(*test, ttest), batch_size=512, shuffle=False, num_workers=0)
+    return tl, vl
+
+
+def train_lesson(train, test=None, *, epochs=50, amp=None, seed=0, progress=True,
+                 on_epoch=None, device=None):
+    """The lesson's recipe: CIFAR10Net, Adam(1e-3, wd 1e-4), StepLR(20, 0.5), batch 128, fp32."""
+    torch.manual_seed(seed)
+    tl, vl = lesson_loaders(train, test, seed=seed)
+    model = models.CIFAR10Net(num_classes=int(train[1].max()) + 1)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-4)
+    step_lr = torch.optim.lr_scheduler.StepLR(opt, step_size=20, gamma=0.5)
+    hist = fit(model, tl, vl, epochs=epochs, optimizer=opt, amp=amp, seed=seed, progress=progress,
+               channels_last=False, on_epoch=_chain(lambda e, h, m: step_lr.step() and False,
+                                                    on_epoch), device=device)
+    return model, hist
+
+
+def _chain(*fns):
+    """One ``on_epoch`` callback from several (None entries skipped); stops if any says stop."""
+    fns = [f for f in fns if f is not None]
+    return lambda e, h, m: any([bool(f(e, h, m)) for f in fns])
+
+
+def time_to(hist, acc):
+    """Training time (s) when test accuracy first reached ``acc``, or None if it never did."""
+    for a, t in zip(hist["test_acc"], hist["time"]):
+        if a is not None and a >= acc:
+            return t
+    return None
