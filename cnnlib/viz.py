@@ -14,6 +14,15 @@ def setup_japanese_font():
 setup_japanese_font()
 
 
+def _signed_limit(img):
+    """Colour limit for a signed map: max |value|, or its 99th percentile for large images
+    (so a few strong pixels do not wash out the rest)."""
+    import numpy as np
+    a = np.abs(np.asarray(img, dtype=float))
+    lim = float(np.percentile(a, 99)) if a.size >= 1024 else float(a.max())
+    return lim or float(a.max()) or 1.0
+
+
 def show_images(images, titles, suptitle=None, ncols=None, cmap="gray", signed=False, size=3.0):
     """Images side by side with Japanese titles.
 
@@ -33,9 +42,9 @@ def show_images(images, titles, suptitle=None, ncols=None, cmap="gray", signed=F
     for ax, img, title, sgn in zip(axes.flat, images, titles, signed):
         img = np.asarray(img)
         if sgn:
-            lim = float(np.abs(img).max()) or 1.0
+            lim = _signed_limit(img)
             im = ax.imshow(img, cmap="RdBu_r", vmin=-lim, vmax=lim)
-            fig.colorbar(im, ax=ax, fraction=0.046)
+            fig.colorbar(im, ax=ax, fraction=0.046, extend="both" if lim < np.abs(img).max() else "neither")
         else:
             ax.imshow(img, cmap=cmap)
         ax.set_title(title)

@@ -72,3 +72,12 @@ def test_show_images_titles_render():
         plt.close(fig)
     with pytest.raises(ValueError, match="one title per image"):
         viz.show_images([np.zeros((2, 2))], ["a", "b"])
+
+
+def test_signed_limit_ignores_a_few_outliers_only_in_large_maps():
+    big = np.ones((40, 40))
+    big[0, 0] = -100.0
+    assert viz._signed_limit(big) == pytest.approx(1.0)
+    small = np.array([[1.0, -5.0], [2.0, 0.0]])
+    assert viz._signed_limit(small) == 5.0
+    assert viz._signed_limit(np.zeros((3, 3))) == 1.0
