@@ -18,7 +18,6 @@ endif
 # Derived files (decoded dataset tensors, the CIFAR-10 checkpoint) stay inside the build,
 # so `make clean` really starts over and a stale checkpoint never leaks into a new build.
 export CNNLIB_CACHE ?= $(CURDIR)/_build/cache
-export MPLBACKEND ?= Agg
 
 .PHONY: install book book-fast test browser clean
 
@@ -54,8 +53,8 @@ book-fast: install
 
 # Debian's Chromium (never a downloaded browser build) and a Japanese font for the page text.
 browser:
-	command -v chromium >/dev/null && fc-list :lang=ja | grep -q . || \
-	  { apt-get update -q && apt-get install -y -q chromium fonts-ipaexfont-gothic; }
+	command -v chromium >/dev/null && fc-list :lang=ja | grep -q . && fc-list | grep -qi emoji || \
+	  { apt-get update -q && apt-get install -y -q chromium fonts-ipaexfont-gothic fonts-noto-color-emoji; }
 
 test: install browser book
 	$(PY) -m pytest
