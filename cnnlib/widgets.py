@@ -579,6 +579,421 @@ def output_size_exercise(H=None, K=None, P=None, S=None, D=None, seed=0):
     return OutputSizeExercise(None if H is None else tuple(given), seed)
 
 
+# =============================================================== 3. chapter 2: pooling
+__all__ += ["POOL_INPUTS", "EDGE_MAP", "PoolExplorer", "pool_explorer", "pool_exercise_feedback",
+            "PoolExercise", "pool_exercise"]
+
+EDGE_MAP = [[0, 0, 0, 0, 0, 0], [0, 1, 1, 1, 1, 0], [0, 1, 0, 0, 1, 0],
+            [0, 1, 0, 0, 1, 0], [0, 1, 1, 1, 1, 0], [0, 0, 0, 0, 0, 0]]
+POOL_INPUTS = {
+    "資料の4×4（例1）": [[1, 3, 2, 4], [5, 6, 1, 2], [7, 2, 8, 3], [1, 4, 6, 9]],
+    "資料の4×4（例2）": [[2, 5, 6, 1], [9, 3, 7, 3], [8, 5, 7, 8], [6, 6, 1, 1]],
+    "エッジの特徴マップ 6×6": EDGE_MAP,
+    "同点のある 4×4": [[1, 1, 0, 2], [1, 1, 2, 0], [3, 0, 0, 0], [0, 0, 0, 0]],
+    _PHOTO: None,
+}
+_POOL_MODES = {"最大": "max", "平均": "avg", "GAP（全体の平均）": "gap"}
+_POOL_CUSTOM = "カスタム（下の欄を編集）"
+
+
+def _matrix_text(a):
+    return "\n".join(" ".join(fmt_number(v) for v in row) for row in np.asarray(a, float))
+
+
+def _pool_geometry_error(shape, k, s, p):
+    """Japanese explanation if the window settings cannot pool ``shape``, else None."""
+    if 2 * p > k:
+        return (f"パディング P={p} はカーネル K={k} の半分（K//2 = {k // 2}）までにしてください。"
+                "それより大きいと、パディングだけでできた窓ができてしまいます（PyTorch も同じ制限でエラーにします）。")
+    for axis, n in (("縦", shape[0]), ("横", shape[1])):
+        if k > n + 2 * p:
+            return (f"{axis}方向に窓を1つも置けません。カーネル K={k} が、パディング後の入力の幅 "
+                    f"{n}+2×{p} = {n + 2 * p} より大きいからです。")
+    return None
+
+
+def _cells_table(texts, caption, classes):
+    """Like html_matrix, but the cells are given as strings (for '−∞' padding)."""
+    def cell(i, j, t):
+        cls = f' class="{classes[(i, j)]}"' if (i, j) in classes else ""
+        return f"<td{cls}>{t}</td>"
+    rows = "".join("<tr>" + "".join(cell(i, j, t) for j, t in enumerate(row)) + "</tr>"
+                   for i, row in enumerate(texts))
+    return (f'<div class="cnnw-block"><div class="cnnw-cap">{caption}</div>'
+            f'<table class="cnnw-m">{rows}</table></div>')
+
+
+class PoolExplorer(widgets.VBox):
+    """Pooling explorer: input, max/avg/GAP, kernel, stride, padding and the winning inputs."""
+
+    def __init__(self, input_name, mode, kernel_size, stride, padding, photo_height):
+        self._photo_height = photo_height
+        self._syncing = False
+        self.result = None
+        left = dict(style={"description_width": "6em"}, layout=widgets.Layout(width="22em"))
+        right = dict(style={"description_width": "9em"}, layout=widgets.Layout(width="24em"))
+        self.input_select = widgets.Dropdown(options=[*POOL_INPUTS, _POOL_CUSTOM], value=input_name,
+                                             description="入力", **left)
+        self.input_text = widgets.Textarea(
+            value=_matrix_text(POOL_INPUTS[input_name]) if POOL_INPUTS[input_name] else "",
+            description="入力の値", style=left["style"],
+            layout=widgets.Layout(width="22em", height="8em"))
+        self.mode = widgets.ToggleButtons(options=list(_POOL_MODES), value=mode,
+                                          description="種類", style={"button_width": "9em"})
+        self.kernel = widgets.IntSlider(kernel_size, 1, 4, description="カーネル K", **right)
+        self.stride = widgets.IntSlider(stride, 1, 4, description="ストライド S", **right)
+        self.padding = widgets.IntSlider(padding, 0, 2, description="パディング P", **right)
+        self.position = widgets.IntSlider(0, 0, 0, description="出力位置（番号）", **right)
+        self.play = widgets.Play(interval=700, description="再生",
+                                 layout=widgets.Layout(width="10em"))
+        widgets.jslink((self.position, "value"), (self.play, "value"))
+        widgets.jslink((self.position, "max"), (self.play, "max"))
+        self.message = widgets.HTML("")
+        self.frames = widgets.Stack([])
+        self.wins = widgets.HTML("")
+        self.image = widgets.Image(format="png", layout=widgets.Layout(display="none"))
+        self._link = None
+        controls = widgets.HBox([
+            widgets.VBox([self.input_select, self.input_text]),
+            widgets.VBox([self.kernel, self.stride, self.padding, self.position,
+                          widgets.HBox([widgets.Label("窓を動かす:"), self.play])])],
+            layout=widgets.Layout(flex_flow="row wrap"))
+        super().__init__([widgets.HTML(_CSS), self.mode, controls, self.message, self.frames,
+                          self.image, self.wins])
+        self.input_select.observe(self._on_input_select, "value")
+        self.input_text.observe(self._on_input_text, "value")
+        for w in (self.mode, self.kernel, self.stride, self.padding):
+            w.observe(lambda _: self.update(), "value")
+        self.position.observe(self._on_position, "value")
+        self.update()
+
+    # ------------------------------------------------------------ callbacks
+    def _on_input_select(self, change):
+        if change["new"] == _POOL_CUSTOM:
+            return
+        values = POOL_INPUTS[change["new"]]
+        if values is not None:
+            self._syncing = True
+            self.input_text.value = _matrix_text(values)
+            self._syncing = False
+        self.update()
+
+    def _on_input_text(self, change):
+        if not self._syncing:
+            if self.input_select.value != _POOL_CUSTOM:
+                self._syncing = True
+                self.input_select.value = _POOL_CUSTOM
+                self._syncing = False
+            self.update()
+
+    def _on_position(self, change):
+        if self.result is None:
+            return
+        if self.is_photo:
+            self._show_photo()
+        elif self.frames.children and change["new"] < len(self.frames.children):
+            self.frames.selected_index = change["new"]
+
+    @property
+    def is_photo(self):
+        return self.input_select.value == _PHOTO
+
+    @property
+    def kind(self):
+        return _POOL_MODES[self.mode.value]
+
+    @property
+    def displayed_html(self):
+        """The message, the visible frame (or the photo note) and the win counts."""
+        shown = ""
+        if self.frames.selected_index is not None and self.frames.children:
+            shown = self.frames.children[self.frames.selected_index].value
+        return self.message.value + shown + self.wins.value
+
+    def input_matrix(self):
+        """The current input as a float64 (H, W) array (InputError for unusable text)."""
+        if self.is_photo:
+            from .data.images import load_sample_image
+            return load_sample_image(size=self._photo_height)
+        return parse_matrix(self.input_text.value, "入力", max_shape=(8, 8))
+
+    def settings(self, x):
+        """(k, s, p) used: the sliders, or the whole map for GAP."""
+        if self.kind == "gap":
+            return x.shape, (1, 1), (0, 0)
+        k, s, p = self.kernel.value, self.stride.value, self.padding.value
+        return (k, k), (s, s), (p, p)
+
+    # ------------------------------------------------------------ computing
+    def update(self):
+        """Recompute everything from the controls (called by every control's observer)."""
+        try:
+            x = self.input_matrix()
+            if self.kind != "gap":
+                problem = _pool_geometry_error(x.shape, self.kernel.value, self.stride.value,
+                                               self.padding.value)
+                if problem:
+                    raise InputError(problem)
+        except InputError as e:
+            self._show_error(str(e))
+            return
+        k, s, p = self.settings(x)
+        x4 = x[None, None]
+        pool = F.max_pool2d if self.kind == "max" else F.avg_pool2d
+        self.result = pool(x4, k, s, p)[0, 0]
+        pad_value = -np.inf if self.kind == "max" else 0.0
+        self._cols = F.im2col(x4, k, s, p, 1, pad_value)[0]           # (K*K, L)
+        self._x, self._k, self._s, self._p = x, k, s, p
+        OH, OW = self.result.shape
+        self.message.value = feedback("info", self._summary(x.shape, OH, OW))
+        self._set_frames()
+
+    def _summary(self, shape, OH, OW):
+        H, W = shape
+        if self.kind == "gap":
+            return (f"GAP: 窓は入力全体（{H}×{W}）で、出力は 1×1 です（チャネルごとに1つの値）。"
+                    "カーネル・ストライド・パディングのスライダーは使いません。")
+        k, s, p = self.kernel.value, self.stride.value, self.padding.value
+        name = "最大" if self.kind == "max" else "平均"
+        pad = ""
+        if p:
+            pad = ("（パディングは −∞ 扱いで、勝つことはありません）" if self.kind == "max"
+                   else "（パディングの 0 も平均に数えます。PyTorch の既定 count_include_pad=True）")
+        return (f"{name}プーリング: 入力 {H}×{W}、K={k}, S={s}, P={p} → 出力 {OH}×{OW}"
+                f"（縦: floor(({H}+2×{p}−{k})/{s})+1 = {OH}）{pad}")
+
+    def _show_error(self, text):
+        self.result = None
+        self.message.value = feedback("error", text)
+        self._clear_frames()
+        self.image.layout.display = "none"
+        self.wins.value = ""
+        self.position.max = 0
+
+    def _window(self, index):
+        """(i, j), padded-input cells of the window, its values and the winner's place in it."""
+        OW = self.result.shape[1]
+        i, j = divmod(index, OW)
+        (KH, KW), (sh, sw) = self._k, self._s
+        cells = [(i * sh + m, j * sw + n) for m in range(KH) for n in range(KW)]
+        values = self._cols[:, index]
+        return (i, j), cells, values, int(np.argmax(values))
+
+    def _detail_html(self, index):
+        (i, j), cells, values, win = self._window(index)
+        out = fmt_number(self.result[i, j])
+        if self.kind == "max":
+            r, c = cells[win]
+            ties = int(np.sum(values == values[win]))
+            tie = (f"最大値 {fmt_number(values[win])} が窓の中に {ties} か所あります。PyTorch と同じく、"
+                   "左上から数えて最初の位置を勝者とします（逆伝播で勾配が流れるのもこの位置だけです）。"
+                   if ties > 1 else "")
+            return (f'<div class="cnnw-sum">出力[{i}, {j}] = 窓の最大値 = <b>{out}</b>'
+                    f"（勝者はパディング後の入力の ({r}, {c})、オレンジ色）。{tie}</div>")
+        terms = " + ".join(fmt_number(v) for v in values[:16]) + (" + …" if len(values) > 16 else "")
+        return (f'<div class="cnnw-sum">出力[{i}, {j}] = ({terms}) / {len(values)} = <b>{out}</b>'
+                "（窓の全要素が同じ重み 1/窓の大きさ で寄与します）</div>")
+
+    def _padded_texts(self):
+        (ph, pw) = self._p
+        H, W = self._x.shape
+        pad = "−∞" if self.kind == "max" else "0"
+        return [[fmt_number(self._x[r - ph, c - pw]) if ph <= r < H + ph and pw <= c < W + pw
+                 else pad for c in range(W + 2 * pw)] for r in range(H + 2 * ph)]
+
+    def _frame_html(self, index, texts):
+        (i, j), cells, _, win = self._window(index)
+        (ph, pw), (H, W) = self._p, self._x.shape
+        classes = {(r, c): "pad" for r in range(H + 2 * ph) for c in range(W + 2 * pw)
+                   if not (ph <= r < H + ph and pw <= c < W + pw)}
+        if self.kind == "max":
+            classes.update({cell: "span" for cell in cells})
+            classes[cells[win]] = "win"
+        else:
+            classes.update({cell: "win" for cell in cells})
+        caption = "パディング後の入力" if ph else "入力"
+        maps = (_cells_table(texts, f"{caption} ({H + 2 * ph}×{W + 2 * pw})", classes)
+                + html_matrix(self.result, f"出力 ({self.result.shape[0]}×{self.result.shape[1]})",
+                              {(i, j): "cur"}))
+        return f"<div class='cnnw-row'>{maps}</div>" + self._detail_html(index)
+
+    def _wins_html(self):
+        if self.kind != "max":
+            return ""
+        from .pooling import winner_counts
+        counts = winner_counts(self._x, self._k, self._s, self._p)
+        note = ("各入力が勝った窓の数（0 の所は出力に一度も使われません）。逆伝播では、勝った窓の勾配が"
+                "ここに届き、2回以上勝った入力には勾配が足し合わされます。")
+        classes = {(r, c): "win" for r, c in zip(*np.nonzero(counts > 1))}
+        return (f"<div class='cnnw-row'>{html_matrix(counts, '勝った回数', classes)}</div>"
+                f'<div class="cnnw-sum">{note}</div>')
+
+    def _clear_frames(self):
+        self._set_link(False)
+        old = self.frames.children
+        self.frames.selected_index = None
+        self.frames.children = []
+        for w in old:
+            w.close()
+
+    def _set_frames(self):
+        n = self.result.size
+        self._clear_frames()
+        self.position.max = n - 1
+        if self.is_photo:
+            self.wins.value = ""
+            self._show_photo()
+            return
+        self.image.layout.display = "none"
+        texts = self._padded_texts()
+        self.frames.children = [widgets.HTML(self._frame_html(t, texts)) for t in range(n)]
+        self.frames.selected_index = min(self.position.value, n - 1)
+        self._set_link(True)
+        self.wins.value = self._wins_html()
+
+    def _set_link(self, on):
+        if self._link is not None:
+            self._link.unlink()
+            self._link = None
+        if on:
+            self._link = widgets.jslink((self.position, "value"), (self.frames, "selected_index"))
+
+    def _show_photo(self):
+        index = min(self.position.value, self.result.size - 1)
+        (i, j), cells, _, win = self._window(index)
+        fig = Figure(figsize=(7.5, 3.6))
+        ax1, ax2 = fig.subplots(1, 2)
+        ph, pw = self._p
+        ax1.imshow(np.pad(self._x, ((ph, ph), (pw, pw))), cmap="gray", vmin=0, vmax=1)
+        rows, cols = zip(*cells)
+        ax1.add_patch(Rectangle((min(cols) - 0.5, min(rows) - 0.5), max(cols) - min(cols) + 1,
+                                max(rows) - min(rows) + 1, fill=False, ec="red", lw=1.5))
+        if self.kind == "max":
+            ax1.plot([cells[win][1]], [cells[win][0]], "o", mfc="none", mec="orange", ms=5)
+        ax1.set_title(f"入力 {self._x.shape[0]}×{self._x.shape[1]} と窓")
+        ax2.imshow(self.result, cmap="gray", vmin=0, vmax=1)
+        ax2.plot([j], [i], "s", mfc="none", mec="lime", ms=7, mew=1.5)
+        ax2.set_title(f"出力 {self.result.shape[0]}×{self.result.shape[1]}（位置 ({i}, {j})）")
+        self.image.value = figure_png(fig)
+        self.image.layout.display = None
+
+
+def pool_explorer(input="資料の4×4（例1）", mode="最大", kernel_size=2, stride=2, padding=0,
+                  photo_height=32):
+    """Explore max / average / global average pooling on a small matrix or a photo.
+
+    Moving the output position (slider or Play) works in the static page; changing the
+    input, the kind of pooling or the window settings needs a running kernel.
+    """
+    if input not in POOL_INPUTS:
+        raise ValueError(f"input must be one of {list(POOL_INPUTS)}; got {input!r}")
+    if mode not in _POOL_MODES:
+        raise ValueError(f"mode must be one of {list(_POOL_MODES)}; got {mode!r}")
+    for name, v, lo, hi in (("kernel_size", kernel_size, 1, 4), ("stride", stride, 1, 4),
+                            ("padding", padding, 0, 2)):
+        if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+            raise ValueError(f"{name} must be an int in [{lo}, {hi}]; got {v!r}")
+    return PoolExplorer(input, mode, kernel_size, stride, padding, photo_height)
+
+
+# ------------------------------------------------------------ exercise 1: max vs average
+def _pool_truth(x, kind):
+    pool = F.max_pool2d if kind == "max" else F.avg_pool2d
+    return pool(np.asarray(x, float)[None, None], 2, 2)[0, 0]
+
+
+def _matrix_feedback(text, kind, x):
+    """(ok, html) for one typed pooling output, with the likely mistake explained."""
+    name = "最大プーリング" if kind == "max" else "平均プーリング"
+    truth, other = _pool_truth(x, kind), _pool_truth(x, "avg" if kind == "max" else "max")
+    try:
+        got = parse_matrix(text, f"{name}の出力", max_shape=(8, 8))
+    except InputError as e:
+        return False, str(e)
+    if got.shape != truth.shape:
+        hint = ""
+        if got.shape == (5, 5):
+            hint = "ストライド1で計算していませんか。"
+        n = len(x)
+        return False, (f"{name}の出力の形が {got.shape[0]}×{got.shape[1]} になっています。{hint}"
+                       f"2×2・ストライド2なら floor(({n}−2)/2)+1 = {truth.shape[0]} なので "
+                       f"{truth.shape[0]}×{truth.shape[1]} です。")
+    if np.allclose(got, truth, atol=1e-6):
+        return True, f"{name}: 正解です。"
+    if np.allclose(got, other, atol=1e-6):
+        return False, f"{name}の欄に{'平均' if kind == 'max' else '最大'}プーリングの結果が入っています（入れ替わり）。"
+    if kind == "avg" and np.allclose(got, 4 * truth, atol=1e-6):
+        return False, "平均プーリングの欄が窓の合計になっています。窓の要素数 4 で割ってください。"
+    rounded = (np.ceil(truth), np.floor(truth), np.round(truth), np.floor(truth + 0.5))
+    if kind == "avg" and any(np.allclose(got, r) for r in rounded):
+        return False, ("平均を整数に丸めていませんか。平均プーリングの出力は小数のままです"
+                       "（資料の一つも、平均を切り上げた値を結果として載せていました）。")
+    wrong = [(i, j) for i in range(truth.shape[0]) for j in range(truth.shape[1])
+             if abs(got[i, j] - truth[i, j]) > 1e-6]
+    i, j = wrong[0]
+    win = np.asarray(x, float)[2 * i:2 * i + 2, 2 * j:2 * j + 2]
+    what = "最大値" if kind == "max" else "平均"
+    return False, (f"{name}: {len(wrong)} か所が違います。たとえば位置 ({i}, {j}) の窓は入力の "
+                   f"{2 * i}〜{2 * i + 1} 行・{2 * j}〜{2 * j + 1} 列 "
+                   f"[{' '.join(fmt_number(v) for v in win.ravel())}] で、その{what}は "
+                   f"{fmt_number(truth[i, j])} です。")
+
+
+def pool_exercise_feedback(max_text, avg_text, choice, x=EDGE_MAP):
+    """(kind, html) for exercise 1: the two pooled maps and which pooling keeps thin edges."""
+    ok_max, msg_max = _matrix_feedback(max_text, "max", x)
+    ok_avg, msg_avg = _matrix_feedback(avg_text, "avg", x)
+    lines = [msg_max, msg_avg]
+    ok_choice = choice == "最大プーリング"
+    if choice is None:
+        lines.append("3つ目の問い（どちらが細いエッジを強く残すか）を選んでください。")
+    elif ok_choice:
+        lines.append("3つ目: 正解です。最大プーリングは窓に1画素でもエッジがあれば 1 を出すので、"
+                     "太さ1画素の輪郭が強さを保ったまま残ります。")
+    else:
+        lines.append("3つ目: 平均プーリングでは、エッジの1画素が窓の4画素で薄められて 0.25〜0.5 に"
+                     "弱まります。窓に1画素でもあれば 1 を出す最大プーリングの方が強く残します。"
+                     "平均が向くのは、窓全体の傾向（なめらかな量、ノイズをならしたい量）を残したいときです。")
+    good = ok_max and ok_avg and ok_choice
+    return ("ok" if good else "ng"), "<br>".join(lines)
+
+
+class PoolExercise(widgets.VBox):
+    """Exercise 1: pool the 6x6 edge map by hand (max and average, 2x2, stride 2)."""
+
+    def __init__(self, x):
+        self.x = x
+        self.question = widgets.HTML(
+            _CSS + "<div>次の 6×6 のエッジの特徴マップに、2×2・ストライド2の最大プーリングと"
+            "平均プーリングをかけた出力を、行ごとに改行して入力してください。</div>"
+            + html_matrix(np.asarray(x, float), "エッジの特徴マップ"))
+        box = dict(layout=widgets.Layout(width="16em", height="6em"))
+        self.max_text = widgets.Textarea(placeholder="最大プーリングの出力", **box)
+        self.avg_text = widgets.Textarea(placeholder="平均プーリングの出力", **box)
+        self.choice = widgets.RadioButtons(options=["最大プーリング", "平均プーリング"], value=None,
+                                           description="細いエッジを強く残すのは？",
+                                           style={"description_width": "initial"})
+        self.check_button = widgets.Button(description="確認", button_style="primary")
+        self.feedback = widgets.HTML("")
+        self.check_button.on_click(lambda _: self.run_check())
+        super().__init__([self.question, widgets.HBox([self.max_text, self.avg_text]),
+                          self.choice, self.check_button, self.feedback])
+
+    def run_check(self):
+        """Check the three answers and show the explanation (what the button does)."""
+        kind, message = pool_exercise_feedback(self.max_text.value, self.avg_text.value,
+                                               self.choice.value, self.x)
+        self.feedback.value = feedback(kind, message)
+
+
+def pool_exercise(x=EDGE_MAP):
+    """Exercise 1 of the pooling chapter (the lesson's 6x6 edge map by default)."""
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 2 or x.shape[0] < 2 or x.shape[1] < 2 or x.shape[0] > 8 or x.shape[1] > 8:
+        raise ValueError(f"x must be a 2-D map between 2x2 and 8x8; got shape {x.shape}")
+    return PoolExercise(x.tolist())
+
+
 # =============================================================== 8. chapter 8: Grad-CAM explorer
 __all__ += ["GradCAMExplorer", "gradcam_explorer", "gradcam_value_feedback", "gradcam_value_exercise"]
 

@@ -1,0 +1,72 @@
+"""Small computations behind the pooling chapter: sizes, receptive fields, shifts, head sizes."""
+import numpy as np
+
+from . import functional as F
+
+__all__ = ["reduction_rate", "receptive_field", "shift", "pooled_change", "head_params",
+           "winner_counts", "max_pool_grad_lesson"]
+
+
+def reduction_rate(size, kernel_size, stride, padding=0):
+    """(output side, fraction of values removed) when pooling a size x size map."""
+    out = F.conv_output_size(size, kernel_size, padding, stride)
+    return out, 1 - out * out / (size * size)
+
+
+def receptive_field(layers):
+    """Receptive field and jump after each (name, kernel, stride) layer: r += (k-1) j, j *= s."""
+    r, j, rows = 1, 1, []
+    for name, k, s in layers:
+        r, j = r + (k - 1) * j, j * s
+        rows.append((name, r, j))
+    return rows
+
+
+def shift(x, dy, dx):
+    """Translate the last two axes by (dy, dx) pixels, filling with zeros (no wrap-around)."""
+    x = np.asarray(x)
+    out = np.zeros_like(x)
+    H, W = x.shape[-2:]
+    if abs(dy) >= H or abs(dx) >= W:
+        return out
+    src = x[..., max(-dy, 0):H - max(dy, 0), max(-dx, 0):W - max(dx, 0)]
+    out[..., max(dy, 0):H - max(-dy, 0), max(dx, 0):W - max(-dx, 0)] = src
+    return out
+
+
+def pooled_change(x, dy, dx, pool=None):
+    """Relative change ||f(shift(x)) - f(x)|| / ||f(x)|| with f a pooling function (or identity)."""
+    f = pool or (lambda a: a)
+    a, b = f(x), f(shift(x, dy, dx))
+    return float(np.linalg.norm(b - a) / np.linalg.norm(a))
+
+
+def head_params(channels, height, width, classes, hidden=()):
+    """Parameters of a flatten+FC head versus a GAP+FC head on a (C, H, W) feature map."""
+    def mlp(n_in):
+        sizes = (n_in, *hidden, classes)
+        return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+    return {"fc": mlp(channels * height * width), "gap": mlp(channels)}
+
+
+def winner_counts(x, kernel_size, stride=None, padding=0):
+    """How many windows each input position wins in max pooling (first maximum on ties)."""
+    x = np.asarray(x, dtype=np.float64)
+    ones = np.ones_like(F.max_pool2d(x[None, None], kernel_size, stride, padding))
+    return F.max_pool2d_backward(ones, x[None, None], kernel_size, stride, padding)[0, 0]
+
+
+def max_pool_grad_lesson(x, dz, kernel_size, stride):
+    """A lesson's max-pool gradient taken literally: each X_mn gets dZ of *one* window.
+
+    Every position equal to its window's maximum gets that window's dZ (ties all win), and a
+    position in several windows keeps the last window's value instead of the sum.
+    """
+    x, dz = np.asarray(x, dtype=np.float64), np.asarray(dz, dtype=np.float64)
+    k, s = kernel_size, stride
+    dx = np.zeros_like(x)
+    for i in range(dz.shape[0]):
+        for j in range(dz.shape[1]):
+            win = x[i * s:i * s + k, j * s:j * s + k]
+            dx[i * s:i * s + k, j * s:j * s + k][win == win.max()] = dz[i, j]
+    return dx
