@@ -11,7 +11,7 @@ Typical use (data are in-memory tensors; ``X`` may be float or uint8)::
 ``fit(model, train_data, test_data=None, *, epochs, batch_size=128, optimizer="adam", lr=1e-3,
 weight_decay=0.0, loss_fn=None, label_smoothing=0.0, schedule=None, prepare=None, augment=None,
 on_batch=None, on_step=None, on_epoch=None, device=None, amp="auto", channels_last="auto", seed=None,
-grad_clip=None, progress=True)``
+grad_clip=None, progress=True, threads=None)``
 
 - ``train_data`` / ``test_data``: a tuple ``(X, y)`` of tensors (shuffled each epoch with a
   random permutation, no DataLoader workers) or any re-iterable of ``(xb, yb)`` batches.
@@ -29,11 +29,13 @@ grad_clip=None, progress=True)``
 - ``history["time"]`` is the cumulative training wall time in seconds, evaluation excluded.
 - ``amp="auto"`` uses bf16 autocast where the device supports it (fp32 otherwise);
   ``amp=None`` forces fp32. ``channels_last="auto"`` uses it on CPU for 4-D inputs.
+- ``threads``: torch intra-op threads (default: ``$CNNLIB_THREADS`` or torch's own choice).
 - Ctrl-C (KeyboardInterrupt) ends training early: the history so far is returned with
   ``history.interrupted = True`` and the model is left in eval mode, usable.
 """
 import math
 import os
+import pickle
 import time
 from pathlib import Path
 
@@ -78,11 +80,15 @@ class History(dict):
 
 
 def configure_threads(n=None):
-    """Use ``n`` (or ``$CNNLIB_THREADS``, else the cores this process may use) torch threads."""
-    n = n or int(os.environ.get("CNNLIB_THREADS", 0)) or len(os.sched_getaffinity(0))
-    if torch.get_num_threads() != n:
+    """Set torch's intra-op threads to ``n``, else ``$CNNLIB_THREADS`` if set; returns the count.
+
+    Without either, torch's default (one thread per core) is kept. On a busy shared CPU a
+    single thread can be faster for small models: every parallel op waits for all threads.
+    """
+    n = n or int(os.environ.get("CNNLIB_THREADS", 0) or 0)
+    if n and torch.get_num_threads() != n:
         torch.set_num_threads(n)
-    return n
+    return torch.get_num_threads()
 
 
 def bf16_supported(device):
@@ -325,7 +331,8 @@ def _train_epoch(model, batches, opt, sched, loss_fn, prepare, augment, device, 
 def fit(model, train_data, test_data=None, *, epochs, batch_size=128, optimizer="adam", lr=1e-3,
         weight_decay=0.0, loss_fn=None, label_smoothing=0.0, schedule=None, prepare=None,
         augment=None, on_batch=None, on_step=None, on_epoch=None, device=None, amp="auto",
-        channels_last="auto", seed=None, grad_clip=None, progress=True, eval_batch_size=512):
+        channels_last="auto", seed=None, grad_clip=None, progress=True, eval_batch_size=512,
+        threads=None):
     """Train ``model`` for ``epochs`` and return a ``History`` (see the module docstring)."""
     if not (isinstance(epochs, int) and epochs >= 0):
         raise ValueError(f"epochs must be a non-negative int, got {epochs!r}")
@@ -333,7 +340,7 @@ def fit(model, train_data, test_data=None, *, epochs, batch_size=128, optimizer=
     if seed is not None:
         set_seed(seed)
         gen = torch.Generator().manual_seed(seed)
-    configure_threads()
+    configure_threads(threads)
     device = torch.device(device) if device is not None else get_device()
     dtype = autocast_dtype(device, amp)
     cl = _use_channels_last(channels_last, device, model)
@@ -397,12 +404,12 @@ def save_checkpoint(path, model, **meta):
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     tmp = path.with_name(path.name + ".tmp")
-    torch.save({"format": CHECKPOINT_FORMAT, "state_dict": state, "meta": meta}, tmp)
     try:
+        torch.save({"format": CHECKPOINT_FORMAT, "state_dict": state, "meta": meta}, tmp)
         _read_checkpoint(tmp)
-    except CheckpointError as e:
-        tmp.unlink()
-        raise ValueError(f"meta must hold only str/int/float/bool/list/dict/tensor values: {e}")
+    except (CheckpointError, AttributeError, TypeError, pickle.PicklingError) as e:
+        tmp.unlink(missing_ok=True)
+        raise ValueError(f"meta must hold only str/int/float/bool/list/dict/tensor values: {e}") from e
     os.replace(tmp, path)
     return path
 
