@@ -14,6 +14,7 @@ import http.server
 import json
 import os
 import re
+import subprocess
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -270,6 +271,37 @@ def test_chapter_ends_with_folded_exercises(visited, docname):
         assert ex["hasSolution"], f"{docname}: exercise {ex['label']} has no solution after it"
     assert f["solutionsFolded"] == f["solutions"], (
         f"{docname}: {f['solutions'] - f['solutionsFolded']} solutions are not folded")
+
+
+def font_covers(family: str, text: str) -> bool:
+    """Whether fontconfig has a font of this family with a glyph for every character of text."""
+    charset = " ".join(f"{ord(ch):x}" for ch in sorted(set(text)))
+    out = subprocess.run(["fc-list", f":family={family}:charset={charset}", "family"],
+                         capture_output=True, text=True, check=False).stdout
+    return bool(out.strip())
+
+
+def test_japanese_text_has_glyphs(browser, base_url):
+    """The root page's first paragraph is drawn with a font that has its glyphs (no tofu).
+
+    Chromium reports the fonts it used for a node (CDP CSS.getPlatformFontsForNode); when no
+    Japanese font is installed it reports e.g. DejaVu Sans, whose glyphs for 畳 are .notdef boxes.
+    """
+    report = PageReport(DOCNAMES[0])
+    ctx, page = open_page(browser, base_url, DOCNAMES[0] + ".html", report)
+    cdp = ctx.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "main p"})["nodeId"]
+    text = "".join(ch for ch in page.inner_text("main p >> nth=0") if ord(ch) > 0x2FFF)
+    fonts = [f["familyName"] for f in cdp.send("CSS.getPlatformFontsForNode",
+                                               {"nodeId": node})["fonts"]]
+    ctx.close()
+    assert text, "the root page's first paragraph has no Japanese text to check"
+    assert any(font_covers(f, text) for f in fonts), (
+        f"Japanese text drawn with {fonts}, which lack glyphs for {text[:20]!r}… (tofu): "
+        "install a Japanese font (make browser)")
 
 
 def widget_state(html: str) -> dict:

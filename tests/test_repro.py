@@ -74,6 +74,20 @@ def test_memory_addresses_are_normalised():
     assert repro_check.compare(a, b, "nb") == []
 
 
+def test_randomly_split_streams_compare_equal():
+    whole = nb_with(stream("a 1\nb 2\nc 3\n"))
+    split = nb_with(stream("a 1\n"), stream("b 2\nc 3\n"))
+    assert repro_check.compare(whole, split, "nb") == []
+
+
+def test_build_copy_with_merged_streams_reads_first_stream_only():
+    """myst-nb (nb_merge_streams) leaves the merged text in the first stream, pieces after it."""
+    saved = nb_with(stream("a 1\nb 2\nc 3\n"), stream("b 2\nc 3\n"))
+    fresh = nb_with(stream("a 1\nb 2\n"), stream("c 3\n"))
+    assert repro_check.compare(saved, fresh, "nb", premerged_a=True) == []
+    assert repro_check.compare(saved, fresh, "nb")      # read naively, the pieces repeat
+
+
 def test_cell_count_mismatch_is_reported():
     two = new_notebook(cells=[new_code_cell("x"), new_code_cell("y")])
     assert repro_check.compare(nb_with(), two, "nb")

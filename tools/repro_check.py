@@ -8,9 +8,15 @@ Usage:
       Execute the notebook again (nbclient, in its own folder, as the book build does) and
       compare with its executed copy in DIR (default _build/jupyter_execute).
 
-What is compared, cell by cell: every code cell's text output, in order -
+What is compared, cell by cell: every code cell's text output as the page shows it, in order -
 stdout/stderr streams, the text/plain (and text/markdown, text/latex) of results and displays,
 including myst-nb glue values (the numbers the prose shows), and errors (name and message).
+
+Streams: the kernel splits a cell's printed text into stream outputs at random points (whenever
+its IO thread flushes), so streams of one name are merged first, as the page does. With
+``nb_merge_streams: true`` (read from _config.yml) myst-nb has already merged them into the first
+stream output of each name *in the saved copy* too, leaving the later pieces behind; for
+notebooks saved by such a build only that first stream output of each name is read.
 
 What is skipped, by rule:
   - any line containing the marker "⏱": the book prints wall-clock times and speed ratios only
@@ -27,6 +33,7 @@ shows in text). Everything else must be identical.
 from __future__ import annotations
 
 import argparse
+import copy
 import difflib
 import os
 import re
@@ -34,6 +41,8 @@ import sys
 from pathlib import Path
 
 import nbformat
+import yaml
+from myst_nb.core.utils import coalesce_streams
 
 MARKER = "⏱"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -75,15 +84,38 @@ def output_lines(output: dict) -> list[str]:
     return lines
 
 
-def cell_texts(nb) -> list[list[str]]:
+def page_outputs(outputs: list, premerged: bool) -> list:
+    """A cell's outputs with its streams merged, as the page shows them."""
+    if not premerged:
+        return coalesce_streams(copy.deepcopy(list(outputs)))
+    seen, shown = set(), []
+    for out in outputs:                 # the first stream of each name already holds all text
+        if out["output_type"] == "stream":
+            if out["name"] in seen:
+                continue
+            seen.add(out["name"])
+        shown.append(out)
+    return shown
+
+
+def cell_texts(nb, premerged: bool = False) -> list[list[str]]:
     """Compared lines of every code cell, in order."""
-    return [[ln for out in cell.get("outputs", []) for ln in output_lines(out)]
+    return [[ln for out in page_outputs(cell.get("outputs", []), premerged)
+             for ln in output_lines(out)]
             for cell in nb.cells if cell.cell_type == "code"]
 
 
-def compare(nb_a, nb_b, name: str) -> list[str]:
+def merged_by_build(config: Path) -> bool:
+    """Whether the book's _config.yml sets nb_merge_streams (myst-nb's default: false)."""
+    if not config.is_file():
+        return False
+    data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    return bool(((data.get("sphinx") or {}).get("config") or {}).get("nb_merge_streams", False))
+
+
+def compare(nb_a, nb_b, name: str, premerged_a: bool = False, premerged_b: bool = False) -> list[str]:
     """Human-readable differences between two executed notebooks ([] if none)."""
-    a, b = cell_texts(nb_a), cell_texts(nb_b)
+    a, b = cell_texts(nb_a, premerged_a), cell_texts(nb_b, premerged_b)
     if len(a) != len(b):
         return [f"{name}: {len(a)} vs {len(b)} code cells"]
     problems = []
@@ -120,7 +152,9 @@ def check_execute(notebook: Path, against: Path, root: Path) -> list[str]:
     built = against / rel
     if not built.is_file():
         raise SystemExit(f"{built} not found: build the book first (make book)")
-    return compare(nbformat.read(built, as_version=4), execute(notebook), str(rel))
+    premerged = merged_by_build(root / "_config.yml")
+    return compare(nbformat.read(built, as_version=4), execute(notebook), str(rel),
+                   premerged_a=premerged)
 
 
 def main(argv=None) -> int:
@@ -129,14 +163,18 @@ def main(argv=None) -> int:
     ap.add_argument("runs", nargs="*", type=Path, help="RUN_A RUN_B (folders or notebooks)")
     ap.add_argument("--execute", type=Path, help="source notebook to execute again")
     ap.add_argument("--against", type=Path, default=Path("_build/jupyter_execute"))
+    ap.add_argument("--config", type=Path, default=Path("_config.yml"),
+                    help="the book's config (nb_merge_streams); default ./_config.yml")
     args = ap.parse_args(argv)
+    premerged = merged_by_build(args.config)
     if args.execute:
         problems = check_execute(args.execute, args.against, Path(os.getcwd()))
         checked = 1
     elif len(args.runs) == 2:
         pairs = pair_notebooks(*args.runs)
         problems = [p for a, b, name in pairs
-                    for p in compare(nbformat.read(a, 4), nbformat.read(b, 4), name)]
+                    for p in compare(nbformat.read(a, 4), nbformat.read(b, 4), name,
+                                     premerged, premerged)]
         checked = len(pairs)
     else:
         ap.error("give RUN_A RUN_B, or --execute NOTEBOOK")
