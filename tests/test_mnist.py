@@ -63,5 +63,6 @@ def test_failed_download_becomes_dataset_missing_error(tmp_path, monkeypatch):
         raise RuntimeError("Error downloading train-images-idx3-ubyte.gz")
 
     monkeypatch.setattr("torchvision.datasets.MNIST.download", fail)
-    with pytest.raises(DatasetMissingError, match="download failed"):
+    with pytest.raises(DatasetMissingError, match="download failed") as err:
         load_mnist("train", root=tmp_path)
+    assert "Error downloading" in str(err.value) and err.value.__suppress_context__

@@ -49,8 +49,8 @@ def _dataset(split, root, download):
     try:
         return MNIST(str(data_root(root)), train=split == "train", download=bool(missing))
     except (RuntimeError, OSError) as err:
-        raise _missing_error(split, root, missing, f"The download failed ({type(err).__name__}). "
-                             ) from err
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise _missing_error(split, root, missing, f"The download failed ({first}). ") from None
 
 
 def load_mnist(split="train", root=None, download=None, limit=None):
