@@ -14,10 +14,12 @@ import time
 
 import torch
 
+from .data.cifar10 import CLASSES
+
 from . import models
 from .data.augment import Augment
 from .data.cifar10 import normalizer
-from .train import evaluate, fit
+from .train import book_checkpoint_path, evaluate, fit, load_checkpoint, save_checkpoint
 
 BOOK_HYP = dict(epochs=10, batch_size=512, widths=(64, 256, 256), lr=11.5, momentum=0.85,
                 weight_decay=0.0153, bias_scaler=64.0, label_smoothing=0.2, whiten_bias_epochs=3,
@@ -72,7 +74,7 @@ class Lookahead:
 
 
 def train_book(train, test=None, *, mean, std, hyp=None, amp="auto", seed=0, progress=True,
-               tta="flip", device=None):
+               tta="flip", device=None, on_batch=None):
     """Train ``FastCIFARNet`` with the book's recipe on uint8 ``train=(X, y)``; ``(model, hist)``."""
     hyp = {**BOOK_HYP, **(hyp or {})}
     unknown = set(hyp) - set(BOOK_HYP)
@@ -97,7 +99,8 @@ def train_book(train, test=None, *, mean, std, hyp=None, amp="auto", seed=0, pro
                schedule=lambda o, n: sched, label_smoothing=hyp["label_smoothing"], prepare=norm,
                augment=Augment(flip=True, crop=hyp["translate"], crop_mode="reflect", seed=seed),
                on_step=Lookahead(model, steps, hyp["ema_start"], hyp["ema_every"]),
-               on_epoch=freeze_whiten_bias, amp=amp, seed=seed, progress=progress, device=device)
+               on_epoch=freeze_whiten_bias, on_batch=on_batch, amp=amp, seed=seed,
+               progress=progress, device=device)
     hist.setup_time = setup
     if test is not None and tta:
         hist.tta = evaluate(model, test, prepare=norm, amp=amp, tta=tta)
@@ -164,3 +167,27 @@ def time_to(hist, acc):
         if a is not None and a >= acc:
             return t
     return None
+
+
+def save_book_model(model, *, mean, std, source, classes=CLASSES, path=None, **extra):
+    """Save a trained ``FastCIFARNet`` with what is needed to rebuild and use it (meta below)."""
+    meta = dict(arch="fast_cifar_net", config=dict(widths=list(model.widths),
+                                                   num_classes=model.fc.out_features),
+                classes=list(classes), mean=[float(v) for v in mean], std=[float(v) for v in std],
+                source=source, **extra)
+    return save_checkpoint(path or book_checkpoint_path(), model, **meta)
+
+
+def load_book_model(path=None):
+    """Rebuild the model saved by ``save_book_model``: ``(model in eval mode, meta)``."""
+    ckpt = load_checkpoint(path or book_checkpoint_path())
+    meta = ckpt["meta"]
+    builder = getattr(models, meta.get("arch", ""), None)
+    if builder is None:
+        raise ValueError(f"checkpoint names an unknown architecture {meta.get('arch')!r}")
+    cfg = dict(meta.get("config", {}))
+    if "widths" in cfg:
+        cfg["widths"] = tuple(cfg["widths"])
+    model = builder(**cfg)
+    load_checkpoint(path or book_checkpoint_path(), model)
+    return model.eval(), meta

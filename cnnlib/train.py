@@ -445,3 +445,38 @@ def load_checkpoint(path, model=None):
                 f"missing keys {missing[:5]}, unexpected keys {extra[:5]}, shape mismatches {bad[:5]}")
         model.load_state_dict(sd)
     return ckpt
+
+
+# ---------------------------------------------------------------- practical tips
+
+class GradNormRecorder:
+    """``on_batch`` callback that records the global L2 norm of all gradients at every step."""
+
+    def __init__(self):
+        self.norms = []
+
+    def __call__(self, info):
+        sq = [p.grad.detach().float().pow(2).sum() for p in info["model"].parameters()
+              if p.grad is not None]
+        self.norms.append(float(torch.stack(sq).sum().sqrt()) if sq else 0.0)
+
+
+def lr_sweep(make_model, data, lrs, *, steps=30, batch_size=128, optimizer="sgd", seed=0,
+             progress=True, **fit_kw):
+    """Train a fresh ``make_model()`` for ``steps`` batches at each LR; returns final losses.
+
+    The loss is the mean training loss of the last third of the steps (NaN if it diverged).
+    """
+    X, y = data
+    n = steps * batch_size
+    if n > len(X):
+        raise ValueError(f"steps * batch_size = {n} exceeds the {len(X)} examples given")
+    out = []
+    for lr in tqdm(lrs, desc="LR sweep", disable=not progress):
+        rec = []
+        fit(make_model(), (X[:n], y[:n]), epochs=1, batch_size=batch_size, optimizer=optimizer,
+            lr=lr, seed=seed, progress=False, on_batch=lambda info: rec.append(info["loss"]),
+            **fit_kw)
+        tail = torch.tensor(rec[-max(1, steps // 3):])
+        out.append(float(tail.mean()) if torch.isfinite(tail).all() else float("nan"))
+    return out

@@ -1177,3 +1177,35 @@ def gradcam_value_exercise(w=(2.0, -1.0), a=(3.0, 1.0), hw=16):
                 f"ある画素で A<sub>1</sub> = {fmt_number(a[0])}, A<sub>2</sub> = {fmt_number(a[1])} のとき、"
                 "その画素の Grad-CAM の値（0〜1 に正規化する前）はいくつ？")
     return AnswerBox(question, lambda text: gradcam_value_feedback(text, w, a, hw))
+
+
+# =============================================================== chapter 7: CIFAR-10
+def cifar_std_feedback(text, pixel_std, image_std, mean, tol=0.002):
+    """Feedback for 'the per-pixel std of the R channel': right, a known mix-up, or input error."""
+    try:
+        v = _parse_float(text, "標準偏差")
+    except InputError as e:
+        return "error", str(e)
+    if abs(v - pixel_std) <= tol:
+        return "ok", (f"正解です（{pixel_std:.4f}）。訓練画像のすべての画素を一つの集団とみなした"
+                      "標準偏差で、Normalize に渡すべき値です。")
+    if abs(v - image_std) <= tol or abs(v - 0.2023) <= tol:
+        return "ng", (f"{v:.4f} は「画像ごとの標準偏差の平均」（ここでは {image_std:.4f}、よく引用される "
+                      "0.2023 もこれに近い値）です。画像の間のばらつきが入らないので小さくなります。"
+                      "全画素をまとめて標準偏差を計算してください。")
+    if abs(v - mean) <= tol:
+        return "ng", f"{v:.4f} は R チャネルの平均です。聞いているのは標準偏差です。"
+    if v > 1 or v < 0:
+        return "ng", "画素値を 0〜1 に直した単位で答えてください（0〜255 のままだと 255 倍になります）。"
+    return "ng", f"{v:.4f} ではありません。cifar10.channel_stats(train.X) の2つ目の値を見てください。"
+
+
+def cifar_std_exercise(pixel_std, image_std, mean):
+    """Checker: the reader types the per-pixel std of the R channel (0..1 units)."""
+    q = ("CIFAR-10 の訓練画像で、R チャネルの画素値（0〜1）の標準偏差はいくつですか？"
+         "（小数第3位まで）")
+    return AnswerBox(q, lambda t: cifar_std_feedback(t, pixel_std, image_std, mean),
+                     placeholder="例: 0.123")
+
+
+__all__ += ["cifar_std_feedback", "cifar_std_exercise"]

@@ -1,0 +1,126 @@
+"""The CIFAR-10 recipes' parts: FastCIFARNet, whitening, schedule, lookahead, book checkpoint,
+transfer helpers and the chapter-7 widget."""
+import pytest
+import torch
+from torch import nn
+
+from cnnlib import models, recipes, transfer, widgets
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny tensors: one torch thread avoids waiting on a second, busy core."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+def test_fast_net_shapes_and_frozen_parts():
+    m = models.fast_cifar_net((8, 16, 16), num_classes=7)
+    assert m(torch.randn(2, 3, 32, 32)).shape == (2, 7)
+    assert not m.whiten.weight.requires_grad
+    assert all(not b.weight.requires_grad for b in m.modules()
+               if isinstance(b, models.FrozenScaleBatchNorm))
+    assert all(c.bias is None for c in m.modules() if isinstance(c, models.DiracConv2d))
+
+
+def test_dirac_init_passes_input_channels_through():
+    torch.manual_seed(0)
+    conv = models.DiracConv2d(4, 6)
+    x = torch.randn(1, 4, 5, 5)
+    assert torch.allclose(conv(x)[:, :4], x, atol=1e-6)         # identity filters, no bias
+    assert not torch.allclose(conv(x)[:, 4:], torch.zeros(1, 2, 5, 5))
+
+
+def test_whitening_decorrelates_patches():
+    torch.manual_seed(0)
+    base = torch.randn(64, 1, 16, 16)
+    X = torch.cat([base, 0.5 * base + 0.1 * torch.randn_like(base), torch.randn_like(base)], 1)
+    m = models.fast_cifar_net((8, 8, 8))
+    m.init_whitening(X, eps=0.0)
+    with torch.no_grad():
+        Z = nn.functional.conv2d(X, m.whiten.weight[:12])          # the first half (+W)
+    Z = Z.permute(1, 0, 2, 3).reshape(12, -1).double()
+    cov = Z @ Z.T / Z.shape[1]
+    assert torch.allclose(cov, torch.eye(12, dtype=torch.float64), atol=1e-3)
+    assert torch.equal(m.whiten.weight[12:], -m.whiten.weight[:12])
+
+
+def test_triangle_schedule():
+    f = recipes.triangle(100, start=0.2, peak_at=0.25, end=0.0)
+    assert f(0) == pytest.approx(0.2) and f(25) == pytest.approx(1.0) and f(100) == pytest.approx(0.0)
+    assert f(10) < f(20) and f(50) > f(80)
+
+
+def test_lookahead_pulls_towards_average():
+    m = nn.Linear(1, 1, bias=False)
+    la = recipes.Lookahead(m, total=10, start=0.0, every=1, decay=0.5, power=0.0)
+    with torch.no_grad():
+        m.weight.fill_(0.0)
+        la({})                               # first call stores the EMA (0)
+        m.weight.fill_(1.0)
+        la({})                               # rho = 0.5 -> weight becomes 0.5
+    assert m.weight.item() == pytest.approx(0.5)
+
+
+def test_train_book_runs_and_checkpoint_round_trip(tmp_path):
+    g = torch.Generator().manual_seed(0)
+    X = torch.randint(0, 256, (64, 3, 32, 32), dtype=torch.uint8, generator=g)
+    y = torch.arange(64) % 10
+    model, hist = recipes.train_book((X, y), (X[:16], y[:16]), mean=(0.5,) * 3, std=(0.25,) * 3,
+                                     hyp=dict(epochs=1, batch_size=32, widths=(8, 8, 8)),
+                                     progress=False)
+    assert hist.epochs == 1 and 0 <= hist.tta["acc"] <= 1
+    p = recipes.save_book_model(model, mean=(0.5,) * 3, std=(0.25,) * 3, source="synthetic",
+                                path=tmp_path / "b.pt", test_acc=hist.tta["acc"])
+    m2, meta = recipes.load_book_model(p)
+    assert meta["arch"] == "fast_cifar_net" and meta["config"]["widths"] == [8, 8, 8]
+    assert meta["source"] == "synthetic" and len(meta["classes"]) == 10
+    x = torch.randn(3, 3, 32, 32)
+    assert torch.allclose(model.eval().float()(x), m2(x), atol=1e-6)
+    with pytest.raises(ValueError, match="unknown hyperparameters"):
+        recipes.train_book((X, y), mean=(0.5,) * 3, std=(0.25,) * 3, hyp=dict(epoch=1))
+
+
+def test_time_to():
+    h = {"test_acc": [0.5, 0.81, 0.9], "time": [10.0, 20.0, 30.0]}
+    assert recipes.time_to(h, 0.8) == 20.0 and recipes.time_to(h, 0.95) is None
+
+
+def test_module_requires_grad_attribute_freezes_nothing():
+    m = nn.Sequential(nn.Linear(3, 3), nn.Linear(3, 2))
+    m[1].requires_grad = False                       # the lesson's line: only a new attribute
+    assert transfer.count_trainable(m) == (20, 20)
+    transfer.freeze(m[0])
+    assert transfer.count_trainable(m) == (8, 20)
+    groups = transfer.param_groups({m[0]: 1e-4, m[1]: 1e-2})
+    assert len(groups) == 1 and groups[0]["lr"] == 1e-2
+    transfer.unfreeze(m[0])
+    assert transfer.count_trainable(m) == (20, 20)
+    with pytest.raises(ValueError, match="no trainable"):
+        transfer.param_groups({transfer.freeze(m): 1e-3})
+
+
+def test_new_head_and_frozen_bn():
+    m = models.fast_cifar_net((8, 8, 8))
+    transfer.new_head(m, 3)
+    assert m.fc.out_features == 3 and m.fc.bias is None
+    with pytest.raises(TypeError, match="nn.Linear"):
+        transfer.new_head(m, 3, attr="pool")
+    h = transfer.FrozenBN.attach(m)
+    m.train()
+    before = m.blocks.block1.norm1.running_mean.clone()
+    m(torch.randn(4, 3, 32, 32))
+    assert torch.equal(before, m.blocks.block1.norm1.running_mean)
+    h.remove()
+
+
+def test_std_widget_explains_common_mistakes():
+    w = widgets.cifar_std_exercise(0.2452, 0.2005, 0.4913)
+    cases = {"0.245": "正解", "0.2023": "画像ごとの標準偏差", "0.491": "平均", "62": "0〜1",
+             "abc": "数として読めません", "": "空です", "0.3": "ではありません"}
+    for text, expected in cases.items():
+        w.answer.value = text
+        w.check_button.click()
+        assert expected in w.feedback.value, (text, w.feedback.value)
