@@ -1,4 +1,8 @@
-"""Benchmarks, as subcommands: ``python -m cnnlib.bench cifar10 [options]``.
+"""Benchmarks, as subcommands: ``python -m cnnlib.bench {cifar10,conv} [options]``.
+
+``conv`` times cnnlib.functional's conv2d forward + conv2d_backward and the pooling backward
+against torch on float32, side by side in one process (interleaved repeats, medians); every
+line with a time, a ratio or the load average carries the marker "⏱".
 
 ``cifar10`` trains the book's recipe (bf16 and fp32) and the lesson's recipe side by side on
 the same data and machine and prints test accuracy against training wall time, the time to
@@ -121,6 +125,145 @@ def cmd_cifar10(args):
 
 
 cmd_cifar10.add_arguments = _cifar10_args
+
+
+# ---------------------------------------------------------------- conv: NumPy core vs torch
+MARK = "⏱"
+
+
+def interleaved(fns, repeats, warmup=1):
+    """Median seconds of each callable in ``fns`` (a dict), timed in turns (a, b, a, b, ...)."""
+    import statistics
+    for f in fns.values():
+        for _ in range(warmup):
+            f()
+    times = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, f in fns.items():
+            t0 = time.perf_counter()
+            f()
+            times[name].append(time.perf_counter() - t0)
+    return {name: statistics.median(ts) for name, ts in times.items()}
+
+
+def _show(label, ours, theirs):
+    """Print one comparison line: both medians and ours / theirs."""
+    print(f"{MARK} {label:<40s} cnnlib {ours * 1e3:8.1f} ms   torch {theirs * 1e3:7.1f} ms"
+          f"   ratio {ours / theirs:5.2f}x", flush=True)
+
+
+def _machine_threads():
+    """Threads this process may run on (its CPU affinity, else os.cpu_count())."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _conv_args(p):
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--channels", type=int, default=64, help="input and output channels")
+    p.add_argument("--size", type=int, default=32, help="height = width")
+    p.add_argument("--kernel", type=int, default=3, help="conv kernel (padding = kernel // 2)")
+    p.add_argument("--pool", type=int, default=2, help="pooling kernel = stride")
+    p.add_argument("--repeats", type=int, default=7, help="interleaved timed repeats")
+    p.add_argument("--threads", default=f"{_machine_threads()},1",
+                   help="comma-separated thread counts, each used by torch and NumPy's BLAS "
+                        "alike (default: this machine's threads, then 1); pooling at the first")
+
+
+def _conv_case(torch, np, args, rng):
+    """Callables: ours and torch's conv2d forward, and forward + backward."""
+    from . import functional as F
+    N, C, S, K = args.batch, args.channels, args.size, args.kernel
+    x = rng.standard_normal((N, C, S, S), dtype=np.float32)
+    w = rng.standard_normal((C, C, K, K), dtype=np.float32) / np.float32(np.sqrt(C * K * K))
+    b = rng.standard_normal(C, dtype=np.float32)
+    dy = rng.standard_normal((N, C, S, S), dtype=np.float32)
+    xt, wt, bt = (torch.from_numpy(a).requires_grad_() for a in (x, w, b))
+    dyt, pad = torch.from_numpy(dy), K // 2
+
+    def ours():
+        F.conv2d(x, w, b, padding=pad)
+        F.conv2d_backward(dy, x, w, padding=pad)
+
+    def theirs():
+        xt.grad = wt.grad = bt.grad = None
+        torch.nn.functional.conv2d(xt, wt, bt, padding=pad).backward(dyt)
+
+    def theirs_fwd():
+        with torch.no_grad():
+            torch.nn.functional.conv2d(xt, wt, bt, padding=pad)
+
+    return {"ours_fwd": lambda: F.conv2d(x, w, b, padding=pad), "torch_fwd": theirs_fwd,
+            "ours": ours, "torch": theirs}
+
+
+def _pool_case(torch, np, args, rng, kind):
+    """Callables: our pooling backward, torch's backward alone and its forward + backward."""
+    from . import functional as F
+    N, C, S, k = args.batch, args.channels, args.size, args.pool
+    x = rng.permutation(N * C * S * S).astype(np.float32).reshape(N, C, S, S)   # no ties
+    dy = rng.standard_normal((N, C, S // k, S // k), dtype=np.float32)
+    ours_bwd = {"max": F.max_pool2d_backward, "avg": F.avg_pool2d_backward}[kind]
+    torch_fwd = getattr(torch.nn.functional, f"{kind}_pool2d")
+    xt, dyt = torch.from_numpy(x).requires_grad_(), torch.from_numpy(dy)
+    y = torch_fwd(xt, k)
+
+    def theirs_bwd():
+        xt.grad = None
+        y.backward(dyt, retain_graph=True)
+
+    def theirs_both():
+        xt.grad = None
+        torch_fwd(xt, k).backward(dyt)
+
+    return {"ours": lambda: ours_bwd(dy, x, k), "torch_bwd": theirs_bwd,
+            "torch_both": theirs_both}
+
+
+@subcommand
+def cmd_conv(args):
+    """cnnlib.functional conv2d forward+backward and pooling backward vs torch (float32)."""
+    import numpy as np
+    import torch
+    from threadpoolctl import threadpool_info
+    blas = "; ".join(f"{i['internal_api']} {i['version']} ({i.get('architecture', '?')})"
+                     for i in threadpool_info() if i["user_api"] == "blas")
+    env = ", ".join(f"{k}={os.environ.get(k, '(unset)')}" for k in (
+        "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"))
+    N, C, S, K = args.batch, args.channels, args.size, args.kernel
+    print(f"torch {torch.__version__}; NumPy {np.__version__} with {blas}\n{env}\n"
+          f"float32, batch {N}, {C}->{C} channels, {S}x{S}, {K}x{K} kernel, padding {K // 2}; "
+          f"median of {args.repeats} interleaved repeats")
+    print(f"{MARK} load average before: {_load()} on {os.cpu_count()} cores", flush=True)
+    threads = [int(t) for t in str(args.threads).split(",")]
+    ratios = {n: _run_conv(torch, np, args, n, pools=(i == 0)) for i, n in enumerate(threads)}
+    print(f"{MARK} load average after: {_load()}")
+    return ratios
+
+
+def _run_conv(torch, np, args, threads, pools):
+    """Time conv (and pooling) with ``threads`` torch and BLAS threads; returns the conv ratio."""
+    from threadpoolctl import threadpool_limits
+    torch.set_num_threads(threads)
+    with threadpool_limits(limits=threads, user_api="blas"):              # NumPy's BLAS too
+        print(f"-- {threads} thread(s) for torch and for NumPy's BLAS", flush=True)
+        rng = np.random.default_rng(0)
+        t = interleaved(_conv_case(torch, np, args, rng), args.repeats)
+        _show("conv2d forward", t["ours_fwd"], t["torch_fwd"])
+        _show("conv2d forward + conv2d_backward", t["ours"], t["torch"])
+        ratio = t["ours"] / t["torch"]
+        print(f"{MARK} conv forward+backward at {threads} thread(s): {ratio:.2f}x torch, "
+              f"{'within' if ratio <= 3 else 'NOT within'} the 3x target", flush=True)
+        for kind in ("max", "avg") if pools else ():
+            t = interleaved(_pool_case(torch, np, args, rng, kind), args.repeats)
+            label = f"{kind}_pool2d_backward k={args.pool}"
+            _show(label + " vs torch bwd", t["ours"], t["torch_bwd"])
+            _show(label + " vs torch fwd+bwd", t["ours"], t["torch_both"])
+    return ratio
+
+
+cmd_conv.add_arguments = _conv_args
 
 
 def main(argv=None):

@@ -1,8 +1,8 @@
 """NumPy reference ops for CNNs: forward and backward, NCHW layout.
 
-Every op accepts float32 or float64 arrays (integer arrays are promoted to
-float64) and returns the input's floating dtype. ``kernel_size``, ``stride``,
-``padding`` and ``dilation`` take an int or an ``(h, w)`` pair.
+Every op accepts float32 or float64 arrays and returns that dtype; integer and bool
+arrays are promoted to float64, float16 to float32. ``kernel_size``, ``stride``,
+``padding`` and ``dilation`` take an int or an ``(h, w)`` pair of ints.
 """
 import numbers
 
@@ -17,23 +17,27 @@ __all__ = [
 
 
 # ---------------------------------------------------------------- validation
-def _int(value, name, minimum):
-    """A Python int >= minimum, or a ValueError/TypeError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int or a pair of ints; got {value!r}")
+_PAIR = "an int or an (h, w) pair of ints"
+
+
+def _int(value, name, minimum, kind="an int", shown=None):
+    """A Python int >= minimum, or a TypeError/ValueError naming ``name`` and what is allowed."""
+    shown = value if shown is None else shown
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be {kind}; got {shown!r} ({type(shown).__name__})")
     if value < minimum:
-        allowed = "positive" if minimum == 1 else "non-negative"
-        raise ValueError(f"{name} must be {allowed} (>= {minimum}); got {value}")
+        allowed = {0: "non-negative (>= 0)", 1: "positive (>= 1)"}.get(minimum, f">= {minimum}")
+        raise ValueError(f"{name} must be {allowed}; got {shown!r}")
     return int(value)
 
 
 def _pair(value, name, minimum=1):
     """Normalise an int or an (h, w) pair to a tuple of two checked ints."""
-    if isinstance(value, (tuple, list)):
+    if isinstance(value, (tuple, list, np.ndarray)) and np.ndim(value) > 0:
         if len(value) != 2:
-            raise ValueError(f"{name} must be an int or an (h, w) pair; got {value!r}")
-        return tuple(_int(v, name, minimum) for v in value)
-    v = _int(value, name, minimum)
+            raise ValueError(f"{name} must be {_PAIR}; got {value!r} with {len(value)} entries")
+        return tuple(_int(v, name, minimum, _PAIR, shown=value) for v in value)
+    v = _int(value, name, minimum, _PAIR)
     return v, v
 
 
@@ -42,40 +46,54 @@ _LAYOUTS = {"x": "(N, C, H, W)", "w": "(F, C, KH, KW)", "b": "(F,)",
 
 
 def _array(x, name, ndim=None):
-    """``x`` as a float32/float64 ndarray; integer and bool arrays become float64."""
-    x = np.asarray(x)
-    if x.dtype.kind in "biu":
-        x = x.astype(np.float64)
-    elif x.dtype.kind != "f":
-        raise TypeError(f"{name} must be a real numeric array; got dtype {x.dtype}")
-    elif x.dtype.itemsize < 4:
-        x = x.astype(np.float32)
-    if ndim is not None and x.ndim != ndim:
+    """``x`` as a float32/float64 ndarray (int/bool -> float64, float16 -> float32)."""
+    try:
+        a = np.asarray(x)
+    except ValueError as err:                                            # ragged nested lists
+        raise ValueError(f"{name} must be a rectangular numeric array; NumPy cannot convert "
+                         f"the {type(x).__name__} given: {err}") from None
+    if a.dtype.kind in "biu":
+        a = a.astype(np.float64)
+    elif a.dtype.kind != "f":
+        raise TypeError(f"{name} must be a real numeric array (float32 or float64; int and bool "
+                        f"are promoted to float64); got {type(x).__name__} of dtype {a.dtype}")
+    elif a.dtype.itemsize < 4:
+        a = a.astype(np.float32)
+    if ndim is not None and a.ndim != ndim:
         layout = _LAYOUTS.get(name, "")
-        raise ValueError(f"{name} must be a {ndim}-D array {layout}; got shape {x.shape}")
-    return x
+        raise ValueError(f"{name} must be a {ndim}-D array {layout}; got shape {a.shape}")
+    return a
+
+
+def _out_len(n, k, p, s, d, what):
+    """floor((n + 2p - d(k-1) - 1) / s) + 1, or a ValueError when the kernel does not fit."""
+    span = d * (k - 1) + 1
+    if span > n + 2 * p:
+        dil = f" with dilation {d}" if d != 1 else ""
+        raise ValueError(
+            f"{what}: a kernel of {k}{dil} spans {span} pixels but the padded input has only "
+            f"{n} + 2*{p} = {n + 2 * p}; allowed: dilation*(kernel_size-1)+1 <= size + 2*padding "
+            f"(use a smaller kernel or dilation, or more padding)")
+    return (n + 2 * p - span) // s + 1
 
 
 def conv_output_size(size, kernel_size, padding=0, stride=1, dilation=1):
     """Output length along one axis: floor((size + 2p - d(k-1) - 1) / s) + 1, as PyTorch."""
-    size = _int(size, "size", 1)
-    k = _int(kernel_size, "kernel_size", 1)
-    p = _int(padding, "padding", 0)
-    s = _int(stride, "stride", 1)
-    d = _int(dilation, "dilation", 1)
-    span = d * (k - 1) + 1
-    if span > size + 2 * p:
-        raise ValueError(
-            f"kernel_size={k} with dilation={d} spans {span} pixels, larger than the padded "
-            f"input ({size} + 2*{p} = {size + 2 * p}); use a smaller kernel or more padding")
-    return (size + 2 * p - span) // s + 1
+    n, k = _int(size, "size", 1), _int(kernel_size, "kernel_size", 1)
+    p, s, d = _int(padding, "padding", 0), _int(stride, "stride", 1), _int(dilation, "dilation", 1)
+    return _out_len(n, k, p, s, d, f"kernel_size={k} does not fit into size={n}")
 
 
-def _geometry(x_shape, kernel_size, stride, padding, dilation):
+def _geometry(x_shape, kernel_size, stride, padding, dilation, kname="kernel_size", xname="x"):
     """Checked (kh, kw), (sh, sw), (ph, pw), (dh, dw) and output size (oh, ow)."""
     k, s, p, d = (_pair(kernel_size, "kernel_size"), _pair(stride, "stride"),
                   _pair(padding, "padding", 0), _pair(dilation, "dilation"))
-    out = tuple(conv_output_size(n, *args) for n, args in zip(x_shape[2:], zip(k, p, s, d)))
+    if min(x_shape[2:]) < 1:
+        raise ValueError(f"{xname} must have height and width >= 1; got shape {tuple(x_shape)}")
+    ref = f"{xname}.shape" if xname == "x" else xname
+    out = tuple(_out_len(n, *args, f"{kname} does not fit into {xname} along {axis} "
+                                    f"({ref}[{i}]={n})")
+                for i, axis, n, args in zip((2, 3), "HW", x_shape[2:], zip(k, p, s, d)))
     return k, s, p, d, out
 
 
@@ -88,40 +106,72 @@ def _windows(xp, k, s, d, out):
 
 
 def _pad(x, p, value=0.0):
+    if p == (0, 0):
+        return x
     return np.pad(x, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])), constant_values=value)
 
 
-def im2col(x, kernel_size, stride=1, padding=0, dilation=1, pad_value=0.0):
-    """Unfold x (N, C, H, W) into columns (N, C*KH*KW, OH*OW), like torch's F.unfold."""
-    x = _array(x, "x", 4)
-    k, s, p, d, out = _geometry(x.shape, kernel_size, stride, padding, dilation)
-    cols = _windows(_pad(x, p, pad_value), k, s, d, out)
-    return cols.reshape(x.shape[0], x.shape[1] * k[0] * k[1], out[0] * out[1])
+def _cols(x, geo, pad_value=0.0):
+    """im2col for an already checked geometry ``geo``: (N, C*KH*KW, OH*OW), a new array."""
+    k, s, p, d, out = geo
+    windows = _windows(_pad(x, p, pad_value), k, s, d, out)             # (N, C, KH, KW, OH, OW)
+    cols = np.empty((x.shape[0], x.shape[1] * k[0] * k[1], out[0] * out[1]), dtype=x.dtype)
+    cols.reshape(windows.shape)[...] = windows                           # copy, never a view
+    return cols
 
 
-def col2im(cols, x_shape, kernel_size, stride=1, padding=0, dilation=1):
-    """Fold columns back to x_shape, summing overlaps (the adjoint of im2col, torch's F.fold)."""
-    cols = _array(cols, "cols", 3)
-    if len(x_shape) != 4:
-        raise ValueError(f"x_shape must be (N, C, H, W); got {tuple(x_shape)}")
-    N, C, H, W = x_shape
-    k, s, p, d, out = _geometry(x_shape, kernel_size, stride, padding, dilation)
-    expected = (N, C * k[0] * k[1], out[0] * out[1])
-    if cols.shape != expected:
-        raise ValueError(f"cols must have shape {expected} for x_shape={tuple(x_shape)}; "
-                         f"got {cols.shape}")
+def _fold(cols, x_shape, geo):
+    """col2im for an already checked geometry: add every column entry back onto its pixel."""
+    (N, C, H, W), (k, s, p, d, out) = x_shape, geo
     cols = cols.reshape(N, C, *k, *out)
     xp = np.zeros((N, C, H + 2 * p[0], W + 2 * p[1]), dtype=cols.dtype)
-    for i in range(k[0]):
-        for j in range(k[1]):
+    for i in range(k[0]):                                                # loop over kernel
+        for j in range(k[1]):                                            # offsets, not pixels
             r, c = i * d[0], j * d[1]
             xp[:, :, r:r + s[0] * out[0]:s[0], c:c + s[1] * out[1]:s[1]] += cols[:, :, i, j]
     return xp[:, :, p[0]:p[0] + H, p[1]:p[1] + W]
 
 
+def im2col(x, kernel_size, stride=1, padding=0, dilation=1, pad_value=0.0):
+    """Unfold x (N, C, H, W) into columns (N, C*KH*KW, OH*OW), like torch's F.unfold."""
+    x = _array(x, "x", 4)
+    return _cols(x, _geometry(x.shape, kernel_size, stride, padding, dilation), pad_value)
+
+
+def _shape4(x_shape):
+    """x_shape as a checked (N, C, H, W) tuple of ints."""
+    kind = "an (N, C, H, W) tuple of non-negative ints"
+    if not isinstance(x_shape, (tuple, list, np.ndarray)):
+        raise TypeError(f"x_shape must be {kind}; got {x_shape!r} ({type(x_shape).__name__})")
+    if len(x_shape) != 4:
+        raise ValueError(f"x_shape must be {kind}; got {tuple(x_shape)} with {len(x_shape)} "
+                         f"entries")
+    return tuple(_int(v, "x_shape", 0, kind, shown=tuple(x_shape)) for v in x_shape)
+
+
+def col2im(cols, x_shape, kernel_size, stride=1, padding=0, dilation=1):
+    """Fold columns back to x_shape, summing overlaps (the adjoint of im2col, torch's F.fold)."""
+    cols, x_shape = _array(cols, "cols", 3), _shape4(x_shape)
+    geo = _geometry(x_shape, kernel_size, stride, padding, dilation, xname="x_shape")
+    (N, C, _, _), (k, _, _, _, out) = x_shape, geo
+    expected = (N, C * k[0] * k[1], out[0] * out[1])
+    if cols.shape != expected:
+        raise ValueError(f"cols must have shape (N, C*KH*KW, OH*OW) = {expected} for "
+                         f"x_shape={x_shape}; got {cols.shape}")
+    return _fold(cols, x_shape, geo)
+
+
 # ---------------------------------------------------------------- convolution
+_W_KERNEL = "w's kernel (w.shape[2:])"
+_CHUNK_BYTES = 1 << 24       # im2col columns are built a few images at a time, about 16 MiB
+
+
 def _conv_args(x, w, b):
+    """Checked x, w (and b), all cast to their common floating dtype."""
     x, w = _array(x, "x", 4), _array(w, "w", 4)
+    if w.shape[0] < 1 or min(w.shape[2:]) < 1:
+        raise ValueError(f"w must have at least one filter and a kernel of at least 1x1 "
+                         f"(F, KH, KW >= 1 in (F, C, KH, KW)); got shape {w.shape}")
     if x.shape[1] != w.shape[1]:
         raise ValueError(f"channel mismatch: x has C={x.shape[1]} channels (x.shape[1]) but "
                          f"w expects C={w.shape[1]} (w.shape[1]); they must be equal")
@@ -129,16 +179,23 @@ def _conv_args(x, w, b):
     if b is not None:
         b = _array(b, "b", 1)
         if b.shape != (w.shape[0],):
-            raise ValueError(f"b must have shape ({w.shape[0]},), one bias per filter; "
-                             f"got {b.shape}")
+            raise ValueError(f"b must have shape ({w.shape[0]},), one bias per filter of w "
+                             f"{w.shape}; got {b.shape}")
         dtype = np.result_type(dtype, b)
+        b = b.astype(dtype, copy=False)
     return x.astype(dtype, copy=False), w.astype(dtype, copy=False), b
+
+
+def _batches(N, per_image):
+    """Slices of the batch whose im2col columns take about _CHUNK_BYTES together."""
+    step = max(1, _CHUNK_BYTES // max(per_image, 1))
+    return [slice(n, n + step) for n in range(0, N, step)]
 
 
 def conv2d_naive(x, w, b=None, stride=1, padding=0, dilation=1):
     """Cross-correlation with explicit loops: y[n,f,i,j] = sum(window * w[f]) + b[f]."""
     x, w, b = _conv_args(x, w, b)
-    k, s, p, d, (OH, OW) = _geometry(x.shape, w.shape[2:], stride, padding, dilation)
+    k, s, p, d, (OH, OW) = _geometry(x.shape, w.shape[2:], stride, padding, dilation, _W_KERNEL)
     xp = _pad(x, p)
     y = np.zeros((x.shape[0], w.shape[0], OH, OW), dtype=x.dtype)
     for n in range(x.shape[0]):
@@ -152,98 +209,133 @@ def conv2d_naive(x, w, b=None, stride=1, padding=0, dilation=1):
     return y
 
 
+def _cols_batch(x, geo):
+    """im2col with the batch inside the columns: (C*KH*KW, N*OH*OW), one product for all N."""
+    k, s, p, d, out = geo
+    windows = _windows(_pad(x, p), k, s, d, out)                         # (N, C, KH, KW, OH, OW)
+    C, n = x.shape[1], x.shape[0]
+    return windows.transpose(1, 2, 3, 0, 4, 5).reshape(C * k[0] * k[1], n * out[0] * out[1])
+
+
 def conv2d(x, w, b=None, stride=1, padding=0, dilation=1):
-    """Vectorised cross-correlation: im2col, then one matrix product per image."""
+    """Vectorised cross-correlation: im2col, then one matrix product Y = W X_col."""
     x, w, b = _conv_args(x, w, b)
-    _, _, _, _, out = _geometry(x.shape, w.shape[2:], stride, padding, dilation)
-    cols = im2col(x, w.shape[2:], stride, padding, dilation)          # (N, CKK, L)
-    y = np.matmul(w.reshape(w.shape[0], -1), cols)                     # (N, F, L)
+    geo = _geometry(x.shape, w.shape[2:], stride, padding, dilation, _W_KERNEL)
+    (N, F), L = (x.shape[0], w.shape[0]), geo[-1][0] * geo[-1][1]
+    W = w.reshape(F, -1)                                                 # (F, C*KH*KW)
+    y = np.empty((N, F, L), dtype=x.dtype)
+    for n in _batches(N, W.shape[1] * L * x.itemsize):                   # a few images at a time
+        Y = W @ _cols_batch(x[n], geo)                                   # Y = W X_col, (F, n*L)
+        y[n] = Y.reshape(F, -1, L).transpose(1, 0, 2)
     if b is not None:
-        y += b.astype(y.dtype)[:, None]
-    return y.reshape(x.shape[0], w.shape[0], *out)
+        y += b[:, None]                                                  # + b per filter
+    return y.reshape(N, F, *geo[-1])
 
 
 def conv2d_backward(dy, x, w, stride=1, padding=0, dilation=1):
     """Gradients (dx, dw, db) of conv2d given the upstream gradient dy (N, F, OH, OW)."""
     x, w, _ = _conv_args(x, w, None)
+    geo = _geometry(x.shape, w.shape[2:], stride, padding, dilation, _W_KERNEL)
+    (N, C, _, _), (F, _, KH, KW), out = x.shape, w.shape, geo[-1]
+    L = out[0] * out[1]
     dy = _array(dy, "dy", 4)
-    _, _, _, _, out = _geometry(x.shape, w.shape[2:], stride, padding, dilation)
-    expected = (x.shape[0], w.shape[0], *out)
-    if dy.shape != expected:
-        raise ValueError(f"dy must have the output's shape {expected}; got {dy.shape}")
-    dy = dy.astype(x.dtype, copy=False).reshape(*expected[:2], -1)     # (N, F, L)
-    cols = im2col(x, w.shape[2:], stride, padding, dilation)           # (N, CKK, L)
-    db = dy.sum(axis=(0, 2))                                           # dL/db = sum dy
-    dw = np.matmul(dy, cols.transpose(0, 2, 1)).sum(axis=0)            # dL/dW = sum dy X^T
-    dcols = np.matmul(w.reshape(w.shape[0], -1).T, dy)                 # dL/dX_col = W^T dy
-    dx = col2im(dcols, x.shape, w.shape[2:], stride, padding, dilation)
-    return dx, dw.reshape(w.shape), db
+    if dy.shape != (N, F, *out):
+        raise ValueError(f"dy must have the output's shape (N, F, OH, OW) = {(N, F, *out)}; "
+                         f"got {dy.shape}")
+    dy = dy.astype(x.dtype, copy=False).reshape(N, F, L)               # (N, F, L)
+    W = w.reshape(F, -1)                                                 # (F, C*KH*KW)
+    dx, dW = np.empty_like(x), np.zeros_like(W)
+    for n in _batches(N, W.shape[1] * L * x.itemsize):
+        X = _cols_batch(x[n], geo)                                       # X_col, (CKK, n*L)
+        dY = dy[n].transpose(1, 0, 2).reshape(F, -1)                     # (F, n*L), n >= 1
+        dW += dY @ X.T                                                   # dL/dW = dY X_col^T
+        dX = (W.T @ dY).reshape(C, KH, KW, dY.shape[1] // L, *out)       # dL/dX_col = W^T dY
+        dx[n] = _fold(dX.transpose(3, 0, 1, 2, 4, 5), x[n].shape, geo)   # col2im
+    db = dy.sum(axis=(0, 2))                                             # dL/db = sum dY
+    return dx, dW.reshape(w.shape), db
 
 
 # ---------------------------------------------------------------- pooling
 def _pool_args(x, kernel_size, stride, padding):
-    """Checked pooling geometry; stride=None means stride=kernel_size."""
+    """Checked x and pooling geometry; stride=None means stride=kernel_size."""
     x = _array(x, "x", 4)
     k = _pair(kernel_size, "kernel_size")
     s = k if stride is None else _pair(stride, "stride")
     p = _pair(padding, "padding", 0)
     if any(2 * pi > ki for pi, ki in zip(p, k)):
-        raise ValueError(f"padding={padding} is too large for kernel_size={kernel_size}: "
-                         f"pooling padding may be at most half the kernel (p <= k // 2)")
-    return x, k, s, p
+        raise ValueError(f"padding={padding!r} is too large for kernel_size={kernel_size!r}: "
+                         f"pooling padding may be at most half the kernel "
+                         f"(padding <= kernel_size // 2 along each axis)")
+    return x, _geometry(x.shape, k, s, p, 1)
 
 
-def _pool_cols(x, k, s, p, pad_value):
-    """Windows of each channel separately: (N*C, KH*KW, OH*OW) plus the output size."""
+def _pool_cols(x, geo, pad_value):
+    """Windows of each channel separately: (N*C, KH*KW, OH*OW)."""
     N, C, H, W = x.shape
-    _, _, _, _, out = _geometry(x.shape, k, s, p, 1)
-    return im2col(x.reshape(N * C, 1, H, W), k, s, p, 1, pad_value), out
+    return _cols(x.reshape(N * C, 1, H, W), geo, pad_value)
 
 
-def _pool_fold(cols, x, k, s, p):
+def _pool_fold(dcols, x, geo):
     N, C, H, W = x.shape
-    return col2im(cols, (N * C, 1, H, W), k, s, p).reshape(x.shape)
+    return _fold(dcols, (N * C, 1, H, W), geo).reshape(x.shape)
 
 
 def _pool_dy(dy, x, out):
     dy = _array(dy, "dy", 4)
     expected = (*x.shape[:2], *out)
     if dy.shape != expected:
-        raise ValueError(f"dy must have the output's shape {expected}; got {dy.shape}")
-    return dy.astype(x.dtype, copy=False).reshape(x.shape[0] * x.shape[1], 1, -1)
+        raise ValueError(f"dy must have the output's shape (N, C, OH, OW) = {expected}; "
+                         f"got {dy.shape}")
+    return dy.astype(x.dtype, copy=False).reshape(x.shape[0] * x.shape[1], 1, out[0] * out[1])
+
+
+def _winner(cols, hw, geo):
+    """Index of each window's maximum, chosen as PyTorch does.
+
+    The first maximum in the window; if the maximum is -inf (as low as the padding), the
+    window's first real pixel; if the window holds NaN, its last NaN.
+    """
+    i = cols.argmax(axis=1)                                              # first maximum
+    top = np.take_along_axis(cols, i[:, None], axis=1)[:, 0]
+    if np.isneginf(top).any():
+        first_real = _cols(np.ones((1, 1, *hw)), geo)[0].argmax(axis=0)
+        i = np.where(np.isneginf(top), first_real, i)
+    if np.isnan(top).any():
+        last_nan = cols.shape[1] - 1 - np.isnan(cols[:, ::-1]).argmax(axis=1)
+        i = np.where(np.isnan(top), last_nan, i)
+    return i
 
 
 def max_pool2d(x, kernel_size, stride=None, padding=0):
     """Max over each window; padding counts as -inf, so it never wins."""
-    x, k, s, p = _pool_args(x, kernel_size, stride, padding)
-    cols, out = _pool_cols(x, k, s, p, -np.inf)
-    return cols.max(axis=1).reshape(*x.shape[:2], *out)
+    x, geo = _pool_args(x, kernel_size, stride, padding)
+    cols = _pool_cols(x, geo, -np.inf)
+    return cols.max(axis=1).reshape(*x.shape[:2], *geo[-1])
 
 
 def max_pool2d_backward(dy, x, kernel_size, stride=None, padding=0):
-    """Route each dy to the first maximum of its window (PyTorch's choice on ties)."""
-    x, k, s, p = _pool_args(x, kernel_size, stride, padding)
-    cols, out = _pool_cols(x, k, s, p, -np.inf)
-    dy = _pool_dy(dy, x, out)
+    """Route each dy to one maximum of its window (the one PyTorch picks: the first)."""
+    x, geo = _pool_args(x, kernel_size, stride, padding)
+    dy = _pool_dy(dy, x, geo[-1])
+    cols = _pool_cols(x, geo, -np.inf)
     dcols = np.zeros_like(cols)
-    np.put_along_axis(dcols, cols.argmax(axis=1)[:, None], dy, axis=1)
-    return _pool_fold(dcols, x, k, s, p)
+    np.put_along_axis(dcols, _winner(cols, x.shape[2:], geo)[:, None], dy, axis=1)
+    return _pool_fold(dcols, x, geo)                                     # sum over windows
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0):
     """Mean over each window; zero padding is counted (PyTorch's count_include_pad=True)."""
-    x, k, s, p = _pool_args(x, kernel_size, stride, padding)
-    cols, out = _pool_cols(x, k, s, p, 0.0)
-    return cols.mean(axis=1).reshape(*x.shape[:2], *out)
+    x, geo = _pool_args(x, kernel_size, stride, padding)
+    return _pool_cols(x, geo, 0.0).mean(axis=1).reshape(*x.shape[:2], *geo[-1])
 
 
 def avg_pool2d_backward(dy, x, kernel_size, stride=None, padding=0):
     """Spread each dy evenly, dy / (KH*KW), over its window."""
-    x, k, s, p = _pool_args(x, kernel_size, stride, padding)
-    _, _, _, _, out = _geometry(x.shape, k, s, p, 1)
-    dy = _pool_dy(dy, x, out)
-    dcols = np.broadcast_to(dy / (k[0] * k[1]), (dy.shape[0], k[0] * k[1], dy.shape[2]))
-    return _pool_fold(dcols, x, k, s, p)
+    x, geo = _pool_args(x, kernel_size, stride, padding)
+    dy = _pool_dy(dy, x, geo[-1])
+    kk = geo[0][0] * geo[0][1]
+    dcols = np.broadcast_to(dy / kk, (dy.shape[0], kk, dy.shape[2]))
+    return _pool_fold(dcols, x, geo)
 
 
 # ---------------------------------------------------------------- batch normalization

@@ -1,4 +1,6 @@
 """Numerical gradients by central differences, and the relative error used by every check."""
+import numbers
+
 import numpy as np
 
 
@@ -7,21 +9,39 @@ def numerical_gradient(f, x, h=1e-5):
     if not (isinstance(x, np.ndarray) and x.dtype == np.float64):
         raise TypeError("numerical_gradient needs x as a float64 ndarray (it is perturbed in "
                         f"place); got {type(x).__name__} {getattr(x, 'dtype', '')}")
+    if isinstance(h, bool) or not isinstance(h, numbers.Real):
+        raise TypeError(f"h must be a real number, a positive finite step such as 1e-5; "
+                        f"got {h!r} ({type(h).__name__})")
+    if not 0 < h < np.inf:
+        raise ValueError(f"h must be a positive finite step, e.g. 1e-5; got {h!r}")
     grad = np.zeros_like(x)
     for idx in np.ndindex(x.shape):
         old = x[idx]
         x[idx] = old + h
-        f_plus = float(f(x))
+        f_plus = _scalar(f(x))
         x[idx] = old - h
-        f_minus = float(f(x))
+        f_minus = _scalar(f(x))
         x[idx] = old
         grad[idx] = (f_plus - f_minus) / (2 * h)
     return grad
 
 
+def _scalar(value):
+    """f's result as a float, or a TypeError saying f must return a scalar."""
+    if np.ndim(value) != 0:
+        raise TypeError(f"f must return a scalar (e.g. the loss, or np.sum(y * dy)); got an "
+                        f"array of shape {np.shape(value)}")
+    return float(value)
+
+
 def relative_error(a, b):
     """||a - b|| / max(||a|| + ||b||, 1e-300): 0 for equal arrays, 1 for opposite ones."""
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    a, b = np.asarray(a), np.asarray(b)
+    for name, v in (("a", a), ("b", b)):
+        if v.dtype.kind not in "biuf":
+            raise TypeError(f"relative_error needs real numeric arrays; {name} has dtype "
+                            f"{v.dtype}")
     if a.shape != b.shape:
         raise ValueError(f"relative_error needs equal shapes; got {a.shape} and {b.shape}")
+    a, b = a.astype(np.float64), b.astype(np.float64)
     return float(np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-300))
