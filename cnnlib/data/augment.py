@@ -39,13 +39,11 @@ def random_crop(X, padding=4, mode="constant", generator=None):
     Xp = F.pad(X.float() if mode == "reflect" else X, (padding,) * 4, mode=mode).to(X.dtype)
     dy = torch.randint(0, 2 * padding + 1, (N,), generator=generator)
     dx = torch.randint(0, 2 * padding + 1, (N,), generator=generator)
-    out = torch.empty_like(X)
-    for sy in range(2 * padding + 1):          # group by offset: few large copies, no gather
-        for sx in range(2 * padding + 1):
-            m = ((dy == sy) & (dx == sx)).nonzero().flatten().to(X.device)
-            if len(m):
-                out[m] = Xp[m, :, sy:sy + H, sx:sx + W]
-    return out
+    rows = dy[:, None] + torch.arange(H)                       # N x H source rows
+    cols = dx[:, None] + torch.arange(W)                       # N x W source columns
+    idx = (rows[:, :, None] * (W + 2 * padding) + cols[:, None, :]).view(N, 1, H * W)
+    idx = idx.expand(N, C, H * W).to(X.device)
+    return Xp.reshape(N, C, -1).gather(2, idx).view(N, C, H, W)
 
 
 def cutout(X, size=8, fill=0, generator=None):
