@@ -43,6 +43,10 @@ def _cifar10_args(p):
     p.add_argument("--subset", type=int, default=0, help="train on a class-balanced subset (0 = all)")
     p.add_argument("--test-subset", type=int, default=0, help="evaluate on a subset (0 = all)")
     p.add_argument("--widths", default="", help="book net widths, e.g. 32,128,128 (default: recipe's)")
+    p.add_argument("--book-budget", type=float, default=None,
+                   help="stop the book's recipe after this many seconds of training")
+    p.add_argument("--threads", type=int, default=0, help="torch threads (0: CNNLIB_THREADS or torch's)")
+    p.add_argument("--note", default="", help="free text stored with the results (e.g. the load)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="", help="write the results as JSON here")
 
@@ -61,7 +65,7 @@ def run_recipe(name, train, test, args, mean, std):
     if name.startswith("book"):
         amp = "bf16" if name == "book-bf16" else None
         _, h = train_book(train, test, mean=mean, std=std, hyp=_book_hyp(args),
-                          amp=amp, seed=args.seed)
+                          amp=amp, seed=args.seed, time_budget=args.book_budget)
         final_tta = h.tta["acc"]
     elif name == "lesson":
         def budget(epoch, hist, model):
@@ -73,7 +77,8 @@ def run_recipe(name, train, test, args, mean, std):
     return dict(recipe=name, epochs=h.epochs, time=h["time"], test_acc=h["test_acc"],
                 final_acc=h["test_acc"][-1], final_tta_acc=final_tta, total_time=h["time"][-1],
                 t80=time_to(h, 0.80), t90=time_to(h, 0.90), t92=time_to(h, 0.92),
-                load_before=load_before, load_after=_load(), interrupted=h.interrupted)
+                load_before=load_before, load_after=_load(), interrupted=h.interrupted,
+                planned_epochs=args.book_epochs if name.startswith("book") else args.lesson_epochs)
 
 
 @subcommand
@@ -82,7 +87,7 @@ def cmd_cifar10(args):
     import torch
     from .data.cifar10 import channel_stats, load_cifar10
     from .train import configure_threads
-    n_threads = configure_threads()
+    n_threads = configure_threads(args.threads or None)
     tr, te = load_cifar10("train"), load_cifar10("test")
     if args.subset:
         tr = tr.subset(args.subset, seed=args.seed)
@@ -120,7 +125,8 @@ def cmd_cifar10(args):
                       f"speed-up ≥ {L['total_time'] / b['t80']:.1f}x")
     if args.out:
         with open(args.out, "w") as f:
-            json.dump(dict(source=tr.source, threads=n_threads, results=results), f, indent=1)
+            json.dump(dict(source=tr.source, threads=n_threads, train=len(tr), test=len(te),
+                           note=args.note, results=results), f, indent=1, ensure_ascii=False)
     return results
 
 

@@ -74,8 +74,11 @@ class Lookahead:
 
 
 def train_book(train, test=None, *, mean, std, hyp=None, amp="auto", seed=0, progress=True,
-               tta="flip", device=None, on_batch=None):
-    """Train ``FastCIFARNet`` with the book's recipe on uint8 ``train=(X, y)``; ``(model, hist)``."""
+               tta="flip", device=None, on_batch=None, time_budget=None):
+    """Train ``FastCIFARNet`` with the book's recipe on uint8 ``train=(X, y)``; ``(model, hist)``.
+
+    ``time_budget`` (seconds of training) stops after the epoch that exceeds it (benchmarks).
+    """
     hyp = {**BOOK_HYP, **(hyp or {})}
     unknown = set(hyp) - set(BOOK_HYP)
     if unknown:
@@ -94,6 +97,7 @@ def train_book(train, test=None, *, mean, std, hyp=None, amp="auto", seed=0, pro
 
     def freeze_whiten_bias(epoch, hist, model):
         model.whiten.bias.requires_grad = epoch < hyp["whiten_bias_epochs"]
+        return time_budget is not None and hist["time"][-1] >= time_budget
 
     hist = fit(model, (X, y), test, epochs=E, batch_size=B, optimizer=opt,
                schedule=lambda o, n: sched, label_smoothing=hyp["label_smoothing"], prepare=norm,
