@@ -356,11 +356,25 @@ def test_large_batch_is_processed_in_chunks_without_changing_the_result(monkeypa
     rng = np.random.default_rng(3)
     x, w = rng.standard_normal((5, 2, 6, 6)), rng.standard_normal((3, 2, 3, 3))
     dy = rng.standard_normal((5, 3, 3, 3))
-    whole = (F.conv2d(x, w, stride=2, padding=1), *F.conv2d_backward(dy, x, w, 2, 1))
+
+    def run():
+        return (F.conv2d(x, w, [1.0, 2.0, 3.0], 2, 1), *F.conv2d_backward(dy, x, w, 2, 1))
+    whole = run()
+    pools = []
+
+    class Pool(F.ThreadPoolExecutor):                             # records that threads ran
+        def __init__(self, workers):
+            pools.append(workers)
+            super().__init__(workers)
+    monkeypatch.setattr(F, "ThreadPoolExecutor", Pool)
     monkeypatch.setattr(F, "_CHUNK_BYTES", 1)                    # one image per chunk
-    chunked = (F.conv2d(x, w, stride=2, padding=1), *F.conv2d_backward(dy, x, w, 2, 1))
-    for a, b in zip(whole, chunked):
+    serial = run()                                               # BLAS limited to 1 thread here
+    with threadpool_limits(limits=2, user_api="blas"):
+        threaded = run()                                         # 2 chunks at a time
+    assert pools == [2, 2]                                       # conv2d, conv2d_backward
+    for a, b, c in zip(whole, serial, threaded):
         assert relative_error(a, b) <= TORCH_TOL
+        np.testing.assert_array_equal(b, c)                     # same sums in the same order
 
 
 # ---------------------------------------------------------------- bad input
