@@ -194,6 +194,15 @@ PAGE_FACTS_JS = """() => {
 }""" % {"view": WIDGET_VIEW}
 
 
+def built_page(docname: str) -> Path:
+    """The HTML file of a TOC page; fail clearly when the build is older than _toc.yml."""
+    path = HTML / f"{docname}.html"
+    if not path.is_file():
+        pytest.fail(f"{path} missing: _toc.yml lists {docname} but the build predates it; "
+                    "run `make book`")
+    return path
+
+
 @pytest.fixture(scope="module")
 def visited(browser, base_url):
     """Visit every TOC page once (lazily) and keep what it showed; save screenshots."""
@@ -201,6 +210,7 @@ def visited(browser, base_url):
 
     def get(docname: str) -> PageReport:
         if docname not in cache:
+            built_page(docname)
             report = PageReport(docname)
             ctx, page = open_page(browser, base_url, docname + ".html", report)
             report.facts = page.evaluate(PAGE_FACTS_JS)
@@ -391,7 +401,7 @@ def test_jslinked_controls_move_their_partner(browser, base_url):
     """Drive every jslinked control of the book (no kernel) and check its partner changed."""
     checked, problems = [], []
     for docname in DOCNAMES:
-        state = widget_state((HTML / f"{docname}.html").read_text(encoding="utf-8"))
+        state = widget_state(built_page(docname).read_text(encoding="utf-8"))
         pairs = links(state)
         if not pairs:
             continue

@@ -13,10 +13,9 @@ stdout/stderr streams, the text/plain (and text/markdown, text/latex) of results
 including myst-nb glue values (the numbers the prose shows), and errors (name and message).
 
 Streams: the kernel splits a cell's printed text into stream outputs at random points (whenever
-its IO thread flushes), so streams of one name are merged first, as the page does. With
-``nb_merge_streams: true`` (read from _config.yml) myst-nb has already merged them into the first
-stream output of each name *in the saved copy* too, leaving the later pieces behind; for
-notebooks saved by such a build only that first stream output of each name is read.
+its IO thread flushes), so the streams of one name are joined exactly and then merged the way the
+page shows them (_ext/stream_merge.py + myst-nb's nb_merge_streams); the notebooks saved in
+_build/jupyter_execute keep the raw pieces.
 
 What is skipped, by rule:
   - any line containing the marker "⏱": the book prints wall-clock times and speed ratios only
@@ -41,8 +40,10 @@ import sys
 from pathlib import Path
 
 import nbformat
-import yaml
 from myst_nb.core.utils import coalesce_streams
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_ext"))
+from stream_merge import merge_streams_exactly  # noqa: E402
 
 MARKER = "⏱"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -84,38 +85,20 @@ def output_lines(output: dict) -> list[str]:
     return lines
 
 
-def page_outputs(outputs: list, premerged: bool) -> list:
+def page_outputs(outputs: list) -> list:
     """A cell's outputs with its streams merged, as the page shows them."""
-    if not premerged:
-        return coalesce_streams(copy.deepcopy(list(outputs)))
-    seen, shown = set(), []
-    for out in outputs:                 # the first stream of each name already holds all text
-        if out["output_type"] == "stream":
-            if out["name"] in seen:
-                continue
-            seen.add(out["name"])
-        shown.append(out)
-    return shown
+    return coalesce_streams(merge_streams_exactly(copy.deepcopy(list(outputs))))
 
 
-def cell_texts(nb, premerged: bool = False) -> list[list[str]]:
+def cell_texts(nb) -> list[list[str]]:
     """Compared lines of every code cell, in order."""
-    return [[ln for out in page_outputs(cell.get("outputs", []), premerged)
-             for ln in output_lines(out)]
+    return [[ln for out in page_outputs(cell.get("outputs", [])) for ln in output_lines(out)]
             for cell in nb.cells if cell.cell_type == "code"]
 
 
-def merged_by_build(config: Path) -> bool:
-    """Whether the book's _config.yml sets nb_merge_streams (myst-nb's default: false)."""
-    if not config.is_file():
-        return False
-    data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
-    return bool(((data.get("sphinx") or {}).get("config") or {}).get("nb_merge_streams", False))
-
-
-def compare(nb_a, nb_b, name: str, premerged_a: bool = False, premerged_b: bool = False) -> list[str]:
+def compare(nb_a, nb_b, name: str) -> list[str]:
     """Human-readable differences between two executed notebooks ([] if none)."""
-    a, b = cell_texts(nb_a, premerged_a), cell_texts(nb_b, premerged_b)
+    a, b = cell_texts(nb_a), cell_texts(nb_b)
     if len(a) != len(b):
         return [f"{name}: {len(a)} vs {len(b)} code cells"]
     problems = []
@@ -152,9 +135,7 @@ def check_execute(notebook: Path, against: Path, root: Path) -> list[str]:
     built = against / rel
     if not built.is_file():
         raise SystemExit(f"{built} not found: build the book first (make book)")
-    premerged = merged_by_build(root / "_config.yml")
-    return compare(nbformat.read(built, as_version=4), execute(notebook), str(rel),
-                   premerged_a=premerged)
+    return compare(nbformat.read(built, as_version=4), execute(notebook), str(rel))
 
 
 def main(argv=None) -> int:
@@ -163,18 +144,14 @@ def main(argv=None) -> int:
     ap.add_argument("runs", nargs="*", type=Path, help="RUN_A RUN_B (folders or notebooks)")
     ap.add_argument("--execute", type=Path, help="source notebook to execute again")
     ap.add_argument("--against", type=Path, default=Path("_build/jupyter_execute"))
-    ap.add_argument("--config", type=Path, default=Path("_config.yml"),
-                    help="the book's config (nb_merge_streams); default ./_config.yml")
     args = ap.parse_args(argv)
-    premerged = merged_by_build(args.config)
     if args.execute:
         problems = check_execute(args.execute, args.against, Path(os.getcwd()))
         checked = 1
     elif len(args.runs) == 2:
         pairs = pair_notebooks(*args.runs)
         problems = [p for a, b, name in pairs
-                    for p in compare(nbformat.read(a, 4), nbformat.read(b, 4), name,
-                                     premerged, premerged)]
+                    for p in compare(nbformat.read(a, 4), nbformat.read(b, 4), name)]
         checked = len(pairs)
     else:
         ap.error("give RUN_A RUN_B, or --execute NOTEBOOK")
