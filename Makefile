@@ -26,7 +26,6 @@ install: $(VENV)/.installed node_modules/.package-lock.json
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
-	$(PY) -m pip install --disable-pip-version-check -q --no-deps -e .
 	touch $@
 
 # Front-end files the book serves itself (MathJax, require.js, the ipywidgets HTML manager), at the
