@@ -46,13 +46,17 @@ def _cifar10_args(p):
     p.add_argument("--book-budget", type=float, default=None,
                    help="stop the book's recipe after this many seconds of training")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: CNNLIB_THREADS or torch's)")
+    p.add_argument("--throughput", type=int, default=0, metavar="ROUNDS",
+                   help="only measure training speed: ROUNDS interleaved rounds of each recipe "
+                        "on --throughput-images images (ratios under the same load)")
+    p.add_argument("--throughput-images", type=int, default=1024)
     p.add_argument("--note", default="", help="free text stored with the results (e.g. the load)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="", help="write the results as JSON here")
 
 
 def _book_hyp(args):
-    hyp = dict(epochs=args.book_epochs)
+    hyp = {} if args.throughput else dict(epochs=args.book_epochs)
     if args.widths:
         hyp["widths"] = tuple(int(w) for w in args.widths.split(","))
     return hyp
@@ -81,6 +85,35 @@ def run_recipe(name, train, test, args, mean, std):
                 planned_epochs=args.book_epochs if name.startswith("book") else args.lesson_epochs)
 
 
+def throughput(tr, mean, std, args):
+    """Median training ms per image of each recipe, measured in interleaved rounds."""
+    import statistics
+    from .recipes import train_book, train_lesson
+    n = args.throughput_images
+    sub = tr.subset(n, seed=args.seed)
+    data = (sub.X, sub.y)
+    runs = {"book-bf16": lambda: train_book(data, mean=mean, std=std, amp="bf16", progress=False,
+                                            hyp=dict(epochs=1, **_book_hyp(args)))[1],
+            "book-fp32": lambda: train_book(data, mean=mean, std=std, amp=None, progress=False,
+                                            hyp=dict(epochs=1, **_book_hyp(args)))[1],
+            "lesson": lambda: train_lesson(data, epochs=1, progress=False)[1]}
+    names = [r.strip() for r in args.recipes.split(",")]
+    ms = {r: [] for r in names}
+    for k in range(args.throughput):
+        for r in names:
+            h = runs[r]()
+            ms[r].append(1e3 * h["time"][-1] / n)
+            print(f"  round {k + 1} {r}: {ms[r][-1]:.2f} ms/image (load {_load()})", flush=True)
+    med = {r: statistics.median(v) for r, v in ms.items()}
+    base = med.get("book-bf16")
+    print(f"\n| recipe | ms per training image (median of {args.throughput}) | epoch of 50,000 | "
+          f"relative to book-bf16 |\n|---|---|---|---|")
+    for r in names:
+        rel = f"{med[r] / base:.1f}x" if base else "—"
+        print(f"| {r} | {med[r]:.2f} | {med[r] * 50:.0f} s | {rel} |")
+    return dict(ms_per_image=ms, median=med, images=n)
+
+
 @subcommand
 def cmd_cifar10(args):
     """Book recipe vs lesson recipe on CIFAR-10: accuracy against training time."""
@@ -98,6 +131,13 @@ def cmd_cifar10(args):
           f"{n_threads} threads, cpu capability {torch.backends.cpu.get_cpu_capability()}")
     print("Accuracies on the offline JPEG copy are not the official CIFAR-10 benchmark's."
           if "JPEG" in tr.source else "")
+    if args.throughput:
+        res = throughput(tr, mean, std, args)
+        if args.out:
+            with open(args.out, "w") as f:
+                json.dump(dict(source=tr.source, threads=n_threads, note=args.note,
+                               load_end=_load(), throughput=res), f, indent=1, ensure_ascii=False)
+        return res
     results = []
     for name in args.recipes.split(","):
         print(f"\n== {name} (load average before: {_load()})", flush=True)
