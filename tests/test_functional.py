@@ -21,9 +21,9 @@ GRAD_TOL = 1e-7         # numerical gradient (central differences, h=1e-5) vs an
 FLOAT32_TOL = 1e-5      # float32 result vs the float64 result of the same op
 WRONG = 1e-2            # a deliberately wrong gradient must be at least this far off
 
-PROPERTY = settings(max_examples=40, derandomize=True, deadline=None, database=None,
+PROPERTY = settings(max_examples=60, derandomize=True, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
-GRADIENT = settings(PROPERTY, max_examples=12)
+GRADIENT = settings(PROPERTY, max_examples=15)
 
 
 @pytest.fixture(autouse=True, scope="module")
