@@ -5,7 +5,8 @@ hooks (feature maps, Grad-CAM) see each activation. Layers carry readable names
 (``features.conv1``, ``layer3.1.conv2``) that ``cnnlib.summary`` prints.
 
 Sections: LeNet-5, AlexNet, VGG, ResNet, building blocks (Inception,
-depthwise-separable), MLP. Further models are appended at the end of the file.
+depthwise-separable), MLP and SimpleCNN. Further models are appended at the end of the
+file (add their names to ``__all__``).
 """
 from collections import OrderedDict
 
@@ -17,7 +18,7 @@ __all__ = [
     "AlexNet", "ALEXNET_WIDTHS", "alexnet_paper", "alexnet_torchvision",
     "VGG", "VGG_CFGS", "make_vgg_features", "vgg",
     "BasicBlock", "ResNet", "resnet18", "resnet_cifar", "small_resnet",
-    "InceptionModule", "DepthwiseSeparableConv", "MLP",
+    "InceptionModule", "DepthwiseSeparableConv", "MLP", "SimpleCNN",
     "count_params",
 ]
 
@@ -379,6 +380,43 @@ class MLP(nn.Module):
 
     def forward(self, x):
         return self.net(x)
+
+
+class SimpleCNN(nn.Module):
+    """Small CNN for the BN / Dropout experiments: [conv3x3 (+BN) + ReLU + 2x2 max pool] per width,
+    then flatten, FC ``hidden`` + ReLU (+ Dropout), FC to the classes.
+
+    ``batch_norm`` adds BN after every conv (whose bias is then dropped); ``dropout`` is
+    the drop probability before the last FC layer (0 means no Dropout layer).
+    """
+
+    def __init__(self, in_channels=1, widths=(16, 32, 64), num_classes=10, input_size=28,
+                 batch_norm=False, dropout=0.0, hidden=128):
+        super().__init__()
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1); got {dropout!r}")
+        side = _positive_int(input_size, "input_size")
+        layers, c = [], in_channels
+        for i, w in enumerate(widths, start=1):
+            layers.append((f"conv{i}", nn.Conv2d(c, _positive_int(w, "widths[i]"), 3, padding=1,
+                                                 bias=not batch_norm)))
+            if batch_norm:
+                layers.append((f"bn{i}", nn.BatchNorm2d(w)))
+            layers += [(f"relu{i}", nn.ReLU()), (f"pool{i}", nn.MaxPool2d(2))]
+            c, side = w, side // 2
+        if side < 1:
+            raise ValueError(f"input_size={input_size} is too small for {len(widths)} 2x2 pools")
+        self.features = nn.Sequential(OrderedDict(layers))
+        self.flatten = nn.Flatten()
+        head = [("fc1", nn.Linear(c * side * side, _positive_int(hidden, "hidden"))),
+                ("relu", nn.ReLU())]
+        if dropout > 0:
+            head.append(("drop", nn.Dropout(dropout)))
+        head.append(("fc2", nn.Linear(hidden, _positive_int(num_classes, "num_classes"))))
+        self.classifier = nn.Sequential(OrderedDict(head))
+
+    def forward(self, x):
+        return self.classifier(self.flatten(self.features(x)))
 
 
 # ---------------------------------------------------------------- CIFAR-10 (chapter 7)

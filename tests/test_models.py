@@ -251,3 +251,16 @@ def test_mlp():
         M.MLP(dropout=1.0)
     with pytest.raises(TypeError, match="in_features"):
         M.MLP(in_features=7.5)
+
+
+@pytest.mark.parametrize("batch_norm,dropout", [(False, 0.0), (True, 0.5)])
+def test_simple_cnn(batch_norm, dropout):
+    model = M.SimpleCNN(1, (8, 16), 10, input_size=28, batch_norm=batch_norm, dropout=dropout,
+                        hidden=32)
+    convs = conv_params(1, 8, 3, not batch_norm) + conv_params(8, 16, 3, not batch_norm)
+    bns = 2 * (8 + 16) if batch_norm else 0
+    assert M.count_params(model) == convs + bns + linear_params(16 * 7 * 7, 32) + linear_params(32, 10)
+    assert sum(isinstance(m, nn.Dropout) for m in model.modules()) == (dropout > 0)
+    assert run_backward(model, torch.randn(4, 1, 28, 28)).shape == (4, 10)
+    with pytest.raises(ValueError, match="too small"):
+        M.SimpleCNN(input_size=4)
