@@ -34,11 +34,13 @@ def _batches(n, batch_size, rng):
 
 
 def fit(model, X, y, optimizer, epochs=1, batch_size=64, val=None, evals_per_epoch=4,
-        seed=0, progress=True, desc="NumPy"):
+        lr_decay=1.0, seed=0, progress=True, desc="NumPy"):
     """Mini-batch training of a NumPy Sequential; returns the history (losses, accuracies, time).
 
-    ``val=(X_val, y_val)`` is evaluated ``evals_per_epoch`` times per epoch; the time in
-    ``history["train_time"]`` counts the training steps only, not these evaluations.
+    ``val=(X_val, y_val)`` is evaluated ``evals_per_epoch`` times per epoch; the times in
+    ``history`` (wall clock ``epoch_time``/``train_time`` and this process's CPU time
+    ``epoch_cpu``) count the training steps only, not these evaluations. The learning rate
+    is multiplied by ``lr_decay`` after every epoch.
     """
     _check_data(X, y)
     if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
@@ -46,21 +48,23 @@ def fit(model, X, y, optimizer, epochs=1, batch_size=64, val=None, evals_per_epo
     model.check(X.shape[1:])
     rng, criterion = np.random.default_rng(seed), L.SoftmaxCrossEntropy()
     hist = {"step": [], "loss": [], "acc": [], "eval_step": [], "val_loss": [], "val_acc": [],
-            "epoch_time": [], "train_time": 0.0}
+            "epoch_time": [], "epoch_cpu": [], "train_time": 0.0, "lr": []}
     step = 0
     for epoch in range(epochs):
         batches = _batches(len(X), batch_size, rng)
         marks = set(np.linspace(0, len(batches), evals_per_epoch + 1, dtype=int)[1:] - 1)
         model.train()
-        t_epoch = 0.0
+        t_epoch = c_epoch = 0.0
+        hist["lr"].append(optimizer.lr)
         for b, idx in enumerate(tqdm(batches, desc=f"{desc} epoch {epoch + 1}/{epochs}",
                                      disable=not progress, mininterval=1.0)):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             logits = model.forward(X[idx])
             loss = criterion(logits, y[idx])
             model.backward(criterion.backward())
             optimizer.step()
             t_epoch += time.perf_counter() - t0
+            c_epoch += time.process_time() - c0
             step += 1
             hist["step"].append(step)
             hist["loss"].append(loss)
@@ -72,7 +76,9 @@ def fit(model, X, y, optimizer, epochs=1, batch_size=64, val=None, evals_per_epo
                 hist["val_loss"].append(vl)
                 hist["val_acc"].append(va)
         hist["epoch_time"].append(t_epoch)
+        hist["epoch_cpu"].append(c_epoch)
         hist["train_time"] += t_epoch
+        optimizer.lr *= lr_decay
     model.eval()
     return hist
 
@@ -143,13 +149,17 @@ def to_torch(model):
     return nn.Sequential(*[_torch_layer(layer) for layer in model.layers])
 
 
-def fit_torch(net, X, y, epochs=1, batch_size=64, lr=1e-3, seed=0, device=None,
-              progress=True, desc="PyTorch"):
-    """Train a torch model with Adam on in-memory tensors; returns {'train_time', 'epoch_time'}."""
+def fit_torch(net, X, y, epochs=1, batch_size=64, lr=1e-3, optimizer=None, scheduler=None,
+              seed=0, device=None, progress=True, desc="PyTorch"):
+    """Train a torch model (Adam(lr) unless ``optimizer`` is given) on in-memory tensors.
+
+    ``scheduler.step()`` runs after every epoch. Returns {'epoch_time', 'train_time'} (seconds).
+    """
     device = device or torch.device("cpu")
     net.to(device).train()
     X, y = torch.as_tensor(X, device=device), torch.as_tensor(y, device=device)
-    opt, crit = torch.optim.Adam(net.parameters(), lr=lr), nn.CrossEntropyLoss()
+    opt = optimizer or torch.optim.Adam(net.parameters(), lr=lr)
+    crit = nn.CrossEntropyLoss()
     gen, times = torch.Generator().manual_seed(seed), []
     for epoch in range(epochs):
         order = torch.randperm(len(X), generator=gen).to(device)
@@ -163,6 +173,8 @@ def fit_torch(net, X, y, epochs=1, batch_size=64, lr=1e-3, seed=0, device=None,
         if device.type == "cuda":
             torch.cuda.synchronize()
         times.append(time.perf_counter() - t0)
+        if scheduler is not None:
+            scheduler.step()
     net.eval()
     return {"epoch_time": times, "train_time": sum(times)}
 
@@ -189,3 +201,91 @@ def feature_maps(model, x):
     for layer, m in zip(model.layers, mode):
         layer.training = m
     return out
+
+
+def neighbour_correlation(W):
+    """Correlation of horizontally and vertically adjacent weights inside filters (F, C, k, k).
+
+    About 0 for independent random weights; larger for smooth patterns such as edges.
+    """
+    W = np.asarray(W, dtype=np.float64)
+    a = np.concatenate([W[..., :, :-1].ravel(), W[..., :-1, :].ravel()])
+    b = np.concatenate([W[..., :, 1:].ravel(), W[..., 1:, :].ravel()])
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+# ---------------------------------------------------------------- figures
+def smooth(values, window=50):
+    """Moving average (valid part) for noisy per-step curves."""
+    values = np.asarray(values, dtype=float)
+    if len(values) < window:
+        return values
+    return np.convolve(values, np.ones(window) / window, mode="valid")
+
+
+def plot_history(histories, steps_per_epoch, window=50):
+    """Loss (smoothed per step) and validation accuracy per epoch for several runs."""
+    import matplotlib.pyplot as plt
+    from . import viz  # noqa: F401  (Japanese font)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.8))
+    for name, h in histories.items():
+        loss = smooth(h["loss"], window)
+        x = (np.arange(len(loss)) + min(window, len(h["loss"]))) / steps_per_epoch
+        ax1.plot(x, loss, label=name)
+        ax2.plot(np.asarray(h["eval_step"]) / steps_per_epoch, h["val_acc"], "o-", label=name)
+    ax1.set(xlabel="エポック", ylabel="訓練損失（移動平均）", title="損失の推移", yscale="log")
+    ax2.set(xlabel="エポック", ylabel="検証データの正解率", title="正解率の推移")
+    for ax in (ax1, ax2):
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def filter_mosaic(W, max_in=8):
+    """Filters (F, C, k, k) tiled into one image: rows = input channels, columns = filters.
+
+    Each input channel's row is scaled by its largest |weight| to [-1, 1]; NaN separates tiles.
+    """
+    W = np.asarray(W, dtype=np.float64)
+    F_, C, kh, kw = W.shape
+    C = min(C, max_in)
+    out = np.full((C * (kh + 1) - 1, F_ * (kw + 1) - 1), np.nan)
+    for c in range(C):
+        lim = np.abs(W[:, c]).max() or 1.0
+        for f in range(F_):
+            out[c * (kh + 1):c * (kh + 1) + kh, f * (kw + 1):f * (kw + 1) + kw] = W[f, c] / lim
+    return out
+
+
+def plot_filters(W, title, max_in=8):
+    """Filters W (F, C, k, k) as one mosaic: a row per input channel (up to max_in), a column per filter."""
+    import matplotlib.pyplot as plt
+    from . import viz  # noqa: F401
+    mosaic = filter_mosaic(W, max_in)
+    F_, C = np.asarray(W).shape[0], min(np.asarray(W).shape[1], max_in)
+    fig, ax = plt.subplots(figsize=(min(0.55 * F_ + 0.6, 10), 0.55 * C + 0.7))
+    cmap = plt.get_cmap("RdBu_r").with_extremes(bad="white")
+    ax.imshow(mosaic, cmap=cmap, vmin=-1, vmax=1, interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_maps(maps, title, ncols=8):
+    """Feature maps (K, H, W) of one image as a grid with a shared grey scale per map."""
+    import matplotlib.pyplot as plt
+    from . import viz  # noqa: F401
+    maps = np.asarray(maps)
+    nrows = -(-len(maps) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.2 * ncols, 1.25 * nrows + 0.4), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for k, (ax, m) in enumerate(zip(axes.flat, maps)):
+        ax.imshow(m, cmap="gray")
+        ax.set_title(str(k), fontsize=8)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig

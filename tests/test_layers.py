@@ -226,3 +226,50 @@ def test_mlp_like_matches_parameter_count():
     model = scratch.mlp_like(target)
     assert abs(model.num_params - target) / target < 0.1
     assert model.num_params == scratch.mlp((model.layers[1].n_out,) * 2).num_params
+
+
+def test_fit_records_times_and_decays_the_learning_rate():
+    r = rng()
+    X, y = r.random((32, 1, 28, 28)).astype(np.float32), r.integers(0, 10, 32)
+    net = scratch.small_cnn(channels=(2, 2))
+    opt = L.Adam(net, 1e-2)
+    hist = scratch.fit(net, X, y, opt, epochs=2, batch_size=16, val=(X, y), evals_per_epoch=2,
+                       lr_decay=0.5, progress=False)
+    assert hist["lr"] == [1e-2, 5e-3] and opt.lr == pytest.approx(2.5e-3)
+    assert len(hist["epoch_time"]) == len(hist["epoch_cpu"]) == 2 and hist["eval_step"] == [1, 2, 3, 4]
+    assert not net.layers[0].training                         # fit leaves the model in eval mode
+
+
+def test_fit_torch_uses_given_optimizer_and_scheduler():
+    net = scratch.to_torch(scratch.small_cnn(channels=(2, 2)))
+    X, y = torch.rand(32, 1, 28, 28), torch.randint(0, 10, (32,))
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
+    hist = scratch.fit_torch(net, X, y, epochs=2, batch_size=16, optimizer=opt, scheduler=sched,
+                             progress=False)
+    assert len(hist["epoch_time"]) == 2 and opt.param_groups[0]["lr"] == pytest.approx(0.025)
+    assert 0 <= scratch.evaluate_torch(net, X, y) <= 1
+
+
+def test_feature_maps_and_figures():
+    import matplotlib
+    matplotlib.use("Agg")
+    net = scratch.small_cnn()
+    outs = scratch.feature_maps(net, np.zeros((1, 28, 28), np.float32))
+    assert [o.shape for _, o in outs][:6] == [(8, 28, 28), (8, 28, 28), (8, 14, 14), (16, 14, 14),
+                                              (16, 14, 14), (16, 7, 7)]
+    hist = {"loss": list(np.linspace(2, 1, 120)), "eval_step": [60, 120], "val_acc": [0.5, 0.6]}
+    assert len(scratch.plot_history({"a": hist}, 60).axes) == 2
+    assert len(scratch.plot_filters(net.layers[3].params["W"], "t").axes) == 1
+    mosaic = scratch.filter_mosaic(net.layers[3].params["W"])
+    assert mosaic.shape == (8 * 4 - 1, 16 * 4 - 1) and np.isnan(mosaic[3, 0])
+    assert np.nanmax(np.abs(mosaic)) == 1.0
+    assert len(scratch.plot_maps(outs[5][1], "t").axes) == 16
+    assert len(scratch.smooth(np.ones(100), 10)) == 91
+
+
+def test_neighbour_correlation():
+    r = rng()
+    assert abs(scratch.neighbour_correlation(r.standard_normal((64, 1, 7, 7)))) < 0.05
+    ramp = np.tile(np.arange(5.0), (8, 1, 5, 1))                     # smooth left-to-right ramps
+    assert scratch.neighbour_correlation(ramp + 0.01 * r.standard_normal(ramp.shape)) > 0.4
