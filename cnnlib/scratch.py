@@ -264,7 +264,8 @@ def plot_filters(W, title, max_in=8):
     from . import viz  # noqa: F401
     mosaic = filter_mosaic(W, max_in)
     F_, C = np.asarray(W).shape[0], min(np.asarray(W).shape[1], max_in)
-    fig, ax = plt.subplots(figsize=(min(0.55 * F_ + 0.6, 10), 0.55 * C + 0.7))
+    unit = 0.9 if C <= 2 else 0.55                       # single-row mosaics drawn larger
+    fig, ax = plt.subplots(figsize=(min(unit * F_ + 0.6, 10), unit * C + 0.7))
     cmap = plt.get_cmap("RdBu_r").with_extremes(bad="white")
     ax.imshow(mosaic, cmap=cmap, vmin=-1, vmax=1, interpolation="nearest")
     ax.set_xticks([])
