@@ -22,7 +22,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 __all__ = ["GradCAM", "GradCAMPlusPlus", "overlay", "occlusion", "capture_activations",
-           "randomize_weights", "spearman", "resolve_layer", "expected_channels", "scale_maps", "filters_rgb",
+           "randomize_weights", "spearman", "resolve_layer", "expected_channels", "scale_maps", "filters_rgb", "compose_filters",
            "plot_filters", "plot_feature_maps", "plot_overlays"]
 
 
@@ -331,15 +331,17 @@ def occlusion(model, x, target=None, size=8, stride=4, fill=0.0, batch_size=256)
         count = torch.zeros(H, W, dtype=torch.float32, device=x.device)
         for r, c in patches:
             count[r:r + size, c:c + size] += 1
-        for b in range(x.shape[0]):
-            for i in range(0, len(patches), batch_size):
-                chunk = patches[i:i + batch_size]
-                xs = x[b:b + 1].repeat(len(chunk), 1, 1, 1)
-                for j, (r, c) in enumerate(chunk):
-                    xs[j, :, r:r + size, c:c + size] = f
-                p = model(xs).float().softmax(1)[:, t[b]]
-                for j, (r, c) in enumerate(chunk):
-                    heat[b, r:r + size, c:c + size] += p0[b] - p[j]
+        jobs = [(b, r, c) for b in range(x.shape[0]) for r, c in patches]
+        for i in range(0, len(jobs), batch_size):          # batches mix images and positions
+            chunk = jobs[i:i + batch_size]
+            idx = torch.tensor([b for b, _, _ in chunk], device=x.device)
+            xs = x[idx].clone()
+            for j, (_, r, c) in enumerate(chunk):
+                xs[j, :, r:r + size, c:c + size] = f
+            p = model(xs).float().softmax(1).gather(1, t[idx][:, None])[:, 0]
+            drop = p0[idx] - p
+            for j, (b, r, c) in enumerate(chunk):
+                heat[b, r:r + size, c:c + size] += drop[j]
     return heat / count
 
 
@@ -376,30 +378,50 @@ def capture_activations(model, x, layers):
     return out
 
 
-def randomize_weights(model, layers, seed=0):
-    """A deep copy of ``model`` whose ``layers`` (names) are re-initialised with their defaults.
+def _gaussian_like(p, gen):
+    """Gaussian values with the mean and std of ``p`` (a constant tensor stays constant)."""
+    std = p.std() if p.numel() > 1 else p.new_zeros(())
+    noise = torch.randn(p.shape, generator=gen, dtype=p.dtype).to(p.device)
+    return p.mean() + std * noise
 
-    Used for the model-randomisation sanity check of Adebayo et al. (2018): a saliency
-    method that explains the model must change when the weights are destroyed.
+
+def randomize_weights(model, layers, seed=0, init="normal"):
+    """A deep copy of ``model`` whose ``layers`` (names) get random weights.
+
+    ``init="normal"``: every parameter of the layer is replaced by Gaussian noise with that
+    parameter's own mean and std (scale kept, learned structure destroyed), as in the
+    model-randomisation test of Adebayo et al. (2018). ``init="reset"``: the modules' own
+    ``reset_parameters()`` (their initial distribution, which for some layers is not random,
+    e.g. identity-initialised convolutions).
     """
     import copy
 
+    if init not in ("normal", "reset"):
+        raise ValueError(f"init must be 'normal' or 'reset', got {init!r}")
     if isinstance(layers, str):
         layers = [layers]
     clone = copy.deepcopy(model)
-    gen_state = torch.random.get_rng_state()
-    torch.manual_seed(seed)
-    try:
-        for name in layers:
-            if not isinstance(name, str):
-                raise TypeError(f"layers must be names (str), got {type(name).__name__}")
-            mods = [m for m in resolve_layer(clone, name).modules() if hasattr(m, "reset_parameters")]
-            if not mods:
-                raise ValueError(f"layer {name!r} has no parameters to re-initialise")
-            for m in mods:
-                m.reset_parameters()
-    finally:
-        torch.random.set_rng_state(gen_state)
+    gen = torch.Generator().manual_seed(seed)
+    for name in layers:
+        if not isinstance(name, str):
+            raise TypeError(f"layers must be names (str), got {type(name).__name__}")
+        layer = resolve_layer(clone, name)
+        params = list(layer.parameters())
+        if not params:
+            raise ValueError(f"layer {name!r} has no parameters to randomise")
+        with torch.no_grad():
+            if init == "normal":
+                for p in params:
+                    p.copy_(_gaussian_like(p, gen))
+            else:
+                state = torch.random.get_rng_state()
+                torch.manual_seed(int(torch.randint(2 ** 31, (1,), generator=gen)))
+                try:
+                    for m in layer.modules():
+                        if hasattr(m, "reset_parameters"):
+                            m.reset_parameters()
+                finally:
+                    torch.random.set_rng_state(state)
     return clone
 
 
@@ -446,6 +468,18 @@ def filters_rgb(weight):
     span = w.flatten(1).amax(1)[:, None, None, None] - lo
     img = torch.where(span > 0, (w - lo) / torch.where(span > 0, span, 1), 0.5)
     return img.permute(0, 2, 3, 1).numpy()
+
+
+def compose_filters(outer, inner):
+    """The single kernel of two stacked linear convs: outer (O, J, p, q) after inner (J, C, k, l).
+
+    Returns (O, C, p + k - 1, q + l - 1) with conv2d(conv2d(x, inner), outer) ==
+    conv2d(x, compose_filters(outer, inner)) (no padding, stride 1, no biases).
+    """
+    if outer.dim() != 4 or inner.dim() != 4 or outer.shape[1] != inner.shape[0]:
+        raise ValueError(f"need outer (O, J, p, q) and inner (J, C, k, l); got "
+                         f"{tuple(outer.shape)} and {tuple(inner.shape)}")
+    return F.conv_transpose2d(outer, inner)
 
 
 def _grid(nrows, ncols, size):

@@ -9,7 +9,8 @@ import torch
 import torch.nn as nn
 
 from cnnlib import functional as Fn
-from cnnlib.cam import (GradCAM, GradCAMPlusPlus, capture_activations, filters_rgb, occlusion,
+from cnnlib.cam import (GradCAM, GradCAMPlusPlus, capture_activations, compose_filters,
+                        filters_rgb, occlusion,
                         overlay, plot_feature_maps, plot_filters, plot_overlays, randomize_weights,
                         scale_maps, spearman, upsample_and_scale)
 
@@ -348,21 +349,35 @@ def test_capture_activations_values_and_hygiene():
     assert list(capture_activations(model, x, ["0"])) == ["0"]
 
 
-def test_randomize_weights_copies_and_reinitialises():
+@pytest.mark.parametrize("init", ["normal", "reset"])
+def test_randomize_weights_copies_and_reinitialises(init):
     model = small_cnn()
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    rnd = randomize_weights(model, ["8", "3"], seed=0)
+    rnd = randomize_weights(model, ["8", "3"], seed=0, init=init)
     assert all(torch.equal(v, model.state_dict()[k]) for k, v in before.items())
     sd = rnd.state_dict()
     assert not torch.equal(sd["8.weight"], before["8.weight"])
     assert not torch.equal(sd["3.weight"], before["3.weight"])
     assert torch.equal(sd["0.weight"], before["0.weight"])
-    again = randomize_weights(model, ["8", "3"], seed=0).state_dict()
+    again = randomize_weights(model, ["8", "3"], seed=0, init=init).state_dict()
     assert all(torch.equal(sd[k], again[k]) for k in sd)
     with pytest.raises(ValueError, match="no parameters"):
-        randomize_weights(model, ["1"])
+        randomize_weights(model, ["1"], init=init)
     with pytest.raises(ValueError, match="no layer named"):
-        randomize_weights(model, ["conv9"])
+        randomize_weights(model, ["conv9"], init=init)
+
+
+def test_randomize_weights_normal_keeps_scale():
+    model = nn.Sequential(nn.Linear(200, 300)).double()
+    with torch.no_grad():
+        model[0].weight.mul_(5).add_(1)
+    w = model[0].weight.detach()
+    r = randomize_weights(model, ["0"], seed=1)[0].weight.detach()
+    assert abs(float(r.mean() - w.mean())) < 0.05 * float(w.std())
+    assert abs(float(r.std() / w.std()) - 1) < 0.02
+    assert abs(float(torch.corrcoef(torch.stack([r.flatten(), w.flatten()]))[0, 1])) < 0.02
+    with pytest.raises(ValueError, match="init must be"):
+        randomize_weights(model, ["0"], init="zeros")
 
 
 # ---------------------------------------------------------------- errors
@@ -476,3 +491,16 @@ def test_plots_return_figures():
     fig3 = plot_overlays(x, {"Grad-CAM": maps, "同じ": maps}, row_titles=["1", "2"])
     assert len(fig3.axes) == 2 * 3
     plt.close("all")
+
+
+def test_compose_filters_equals_two_convs():
+    g = torch.Generator().manual_seed(5)
+    inner = torch.randn(4, 3, 2, 2, dtype=torch.float64, generator=g)
+    outer = torch.randn(5, 4, 3, 3, dtype=torch.float64, generator=g)
+    x = torch.randn(2, 3, 9, 8, dtype=torch.float64, generator=g)
+    K = compose_filters(outer, inner)
+    assert K.shape == (5, 3, 4, 4)
+    two = torch.nn.functional.conv2d(torch.nn.functional.conv2d(x, inner), outer)
+    torch.testing.assert_close(torch.nn.functional.conv2d(x, K), two, rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match="outer"):
+        compose_filters(outer, inner[:3])
