@@ -639,7 +639,7 @@ class PoolExplorer(widgets.VBox):
             description="入力の値", style=left["style"],
             layout=widgets.Layout(width="22em", height="8em"))
         self.mode = widgets.ToggleButtons(options=list(_POOL_MODES), value=mode,
-                                          description="種類", style={"button_width": "9em"})
+                                          description="種類", style={"button_width": "11em"})
         self.kernel = widgets.IntSlider(kernel_size, 1, 4, description="カーネル K", **right)
         self.stride = widgets.IntSlider(stride, 1, 4, description="ストライド S", **right)
         self.padding = widgets.IntSlider(padding, 0, 2, description="パディング P", **right)
@@ -788,8 +788,9 @@ class PoolExplorer(widgets.VBox):
             tie = (f"最大値 {fmt_number(values[win])} が窓の中に {ties} か所あります。PyTorch と同じく、"
                    "左上から数えて最初の位置を勝者とします（逆伝播で勾配が流れるのもこの位置だけです）。"
                    if ties > 1 else "")
+            where = "パディング後の入力" if any(self._p) else "入力"
             return (f'<div class="cnnw-sum">出力[{i}, {j}] = 窓の最大値 = <b>{out}</b>'
-                    f"（勝者はパディング後の入力の ({r}, {c})、オレンジ色）。{tie}</div>")
+                    f"（勝者は{where}の ({r}, {c})、オレンジ色）。{tie}</div>")
         terms = " + ".join(fmt_number(v) for v in values[:16]) + (" + …" if len(values) > 16 else "")
         return (f'<div class="cnnw-sum">出力[{i}, {j}] = ({terms}) / {len(values)} = <b>{out}</b>'
                 "（窓の全要素が同じ重み 1/窓の大きさ で寄与します）</div>")
