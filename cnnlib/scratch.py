@@ -214,6 +214,15 @@ def neighbour_correlation(W):
     return float(np.corrcoef(a, b)[0, 1])
 
 
+def source_text(fn):
+    """Source of a function, dedented, with the padding before end-of-line comments shortened."""
+    import inspect
+    import re
+    import textwrap
+    lines = textwrap.dedent(inspect.getsource(fn)).splitlines()
+    return "\n".join(re.sub(r"(\S)\s{2,}#", r"\1  #", line) for line in lines)
+
+
 # ---------------------------------------------------------------- figures
 def smooth(values, window=50):
     """Moving average (valid part) for noisy per-step curves."""

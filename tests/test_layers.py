@@ -273,3 +273,9 @@ def test_neighbour_correlation():
     assert abs(scratch.neighbour_correlation(r.standard_normal((64, 1, 7, 7)))) < 0.05
     ramp = np.tile(np.arange(5.0), (8, 1, 5, 1))                     # smooth left-to-right ramps
     assert scratch.neighbour_correlation(ramp + 0.01 * r.standard_normal(ramp.shape)) > 0.4
+
+
+def test_source_text_keeps_equation_comments_close():
+    text = scratch.source_text(L.Linear.backward)
+    assert text.startswith("def backward(self, dy):")
+    assert 'self.grads["W"] = dy.T @ self.x  # dL/dW = dy^T x' in text
