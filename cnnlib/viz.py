@@ -54,3 +54,11 @@ def show_images(images, titles, suptitle=None, ncols=None, cmap="gray", signed=F
         fig.suptitle(suptitle)
     fig.tight_layout()
     return fig
+
+
+def show_source(obj):
+    """Display the source code of a cnnlib function or class, highlighted, in a notebook."""
+    import inspect
+
+    from IPython.display import Code, display
+    display(Code(inspect.getsource(obj), language="python"))

@@ -1,0 +1,112 @@
+"""Comparing CNN architectures (chapter 4): size table, timeline, receptive fields.
+
+Reference models are built on the ``meta`` device, so counting parameters and FLOPs
+(``cnnlib.summary``) needs no memory for weights and no arithmetic.
+"""
+import matplotlib.pyplot as plt
+import torch
+import torchvision
+
+from . import models as M
+from . import viz  # noqa: F401  (Japanese font)
+from .summary import summary
+
+__all__ = ["ARCHITECTURES", "on_meta", "architecture_stats", "timeline_figure",
+           "params_flops_figure", "receptive_field"]
+
+_TV = torchvision.models
+ARCHITECTURES = [  # (year, name, builder, input size, key idea)
+    (1998, "LeNet-5", M.lenet5_original, (1, 1, 32, 32), "畳み込み＋プーリング"),
+    (2012, "AlexNet", M.alexnet_paper, (1, 3, 224, 224), "ReLU・Dropout・GPU"),
+    (2014, "VGG-16", lambda: M.vgg("vgg16"), (1, 3, 224, 224), "3×3 の積み重ね"),
+    (2014, "GoogLeNet", lambda: _TV.googlenet(weights=None, aux_logits=False, init_weights=False),
+     (1, 3, 224, 224), "Inception モジュール"),
+    (2015, "ResNet-18", M.resnet18, (1, 3, 224, 224), "残差接続"),
+    (2015, "ResNet-50", lambda: _TV.resnet50(weights=None), (1, 3, 224, 224), "ボトルネック"),
+    (2017, "DenseNet-121", lambda: _TV.densenet121(weights=None), (1, 3, 224, 224), "密な結合"),
+    (2018, "MobileNetV2", lambda: _TV.mobilenet_v2(weights=None), (1, 3, 224, 224),
+     "depthwise 分離畳み込み"),
+    (2019, "EfficientNet-B0", lambda: _TV.efficientnet_b0(weights=None), (1, 3, 224, 224),
+     "複合スケーリング"),
+    (2020, "ViT-B/16", lambda: _TV.vit_b_16(weights=None), (1, 3, 224, 224),
+     "パッチ＋Transformer"),
+]
+
+
+def on_meta(builder, *args, **kwargs):
+    """Build a model on the meta device: shapes, parameter counts and FLOPs, no weights."""
+    with torch.device("meta"):
+        return builder(*args, **kwargs)
+
+
+def architecture_stats(archs=ARCHITECTURES):
+    """{name: {year, params, flops, idea}} for (year, name, builder, input size, idea) rows."""
+    stats = {}
+    for year, name, builder, size, idea in archs:
+        s = summary(on_meta(builder), size, depth=1)
+        stats[name] = dict(year=year, params=s.total_params, flops=s.total_flops, idea=idea)
+    return stats
+
+
+_TIMELINE_OFFSET = {"LeNet-5": (0, 14), "AlexNet": (-30, 12), "VGG-16": (0, 12),
+                    "GoogLeNet": (-30, -30), "ResNet-18": (30, -32), "ResNet-50": (-30, 14),
+                    "DenseNet-121": (12, 16), "MobileNetV2": (0, -32),
+                    "EfficientNet-B0": (42, -22), "ViT-B/16": (-10, 14)}
+
+
+def timeline_figure(stats):
+    """Year against parameter count (log scale), each point labelled with its key idea."""
+    fig, ax = plt.subplots(figsize=(9.5, 4.8))
+    ax.plot([v["year"] for v in stats.values()], [v["params"] for v in stats.values()],
+            color="#bbb", zorder=1)
+    for name, v in stats.items():
+        ax.scatter(v["year"], v["params"], s=40, color="#1565c0", zorder=2)
+        ax.annotate(f"{name}\n{v['idea']}", (v["year"], v["params"]),
+                    xytext=_TIMELINE_OFFSET.get(name, (0, 14)), textcoords="offset points",
+                    ha="center", va="center", fontsize=8,
+                    arrowprops=dict(arrowstyle="-", color="#999", lw=0.8))
+    ax.set(yscale="log", ylim=(2e4, 1e9), xlim=(1995, 2022), xlabel="発表年",
+           ylabel="パラメータ数（対数目盛）", title="CNN アーキテクチャの年表とパラメータ数")
+    ax.grid(alpha=0.3)
+    return fig
+
+
+_SCATTER_OFFSET = {"GoogLeNet": (-7, -9, "right"), "EfficientNet-B0": (-7, 5, "right"),
+                   "MobileNetV2": (7, -8, "left")}
+
+
+def params_flops_figure(stats, highlight="LeNet-5"):
+    """FLOPs against parameters, both on log scales."""
+    fig, ax = plt.subplots(figsize=(8, 5))
+    for name, v in stats.items():
+        ax.scatter(v["flops"], v["params"], s=45,
+                   color="#c62828" if name == highlight else "#1565c0")
+        dx, dy, ha = _SCATTER_OFFSET.get(name, (7, 4, "left"))
+        ax.annotate(name, (v["flops"], v["params"]), textcoords="offset points",
+                    xytext=(dx, dy), ha=ha, fontsize=9)
+    ax.set(xscale="log", yscale="log", ylabel="パラメータ数（対数目盛）",
+           xlabel="1 枚あたりの FLOPs（対数目盛、LeNet-5 は 32×32、他は 224×224）",
+           title="アーキテクチャごとのパラメータ数と計算量")
+    ax.grid(alpha=0.3, which="both")
+    return fig
+
+
+def receptive_field(kernel_sizes, size=15):
+    """Side of the input square that reaches one output pixel of stacked stride-1 convs.
+
+    Measured, not computed by formula: backpropagate from the centre output through
+    all-ones kernels and count the input rows with a non-zero gradient.
+    """
+    ks = list(kernel_sizes)
+    if not ks or any(isinstance(k, bool) or not isinstance(k, int) or k < 1 or k % 2 == 0
+                     for k in ks):
+        raise ValueError(f"kernel_sizes must be odd positive ints; got {kernel_sizes!r}")
+    if size <= sum(k - 1 for k in ks):
+        raise ValueError(f"size={size} is too small for kernels {ks}; use a larger size")
+    x = torch.zeros(1, 1, size, size, requires_grad=True)
+    y = x
+    for k in ks:
+        y = torch.nn.functional.conv2d(y, torch.ones(1, 1, k, k), padding=k // 2)
+    y[0, 0, size // 2, size // 2].backward()
+    rows = torch.nonzero(x.grad[0, 0].abs().sum(1))
+    return int(rows.max() - rows.min() + 1)

@@ -1,0 +1,115 @@
+"""cnnlib.architectures and cnnlib.experiments on tiny inputs (fast; figures are built, not shown)."""
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+import torchvision  # noqa: E402
+
+from cnnlib import architectures as A  # noqa: E402
+from cnnlib import experiments as E  # noqa: E402
+from cnnlib import models as M  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def data(n, shape=(1, 12, 12), seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(n, *shape, generator=g), torch.randint(0, 10, (n,), generator=g)
+
+
+# ---------------------------------------------------------------- architectures
+def test_architecture_stats_subset():
+    rows = [r for r in A.ARCHITECTURES if r[1] in ("LeNet-5", "ResNet-18", "MobileNetV2")]
+    stats = A.architecture_stats(rows)
+    assert stats["LeNet-5"]["params"] == 61706
+    assert stats["ResNet-18"]["params"] == 11689512
+    ref = A.on_meta(torchvision.models.mobilenet_v2, weights=None)
+    assert stats["MobileNetV2"]["params"] == M.count_params(ref)
+    assert stats["ResNet-18"]["flops"] > stats["MobileNetV2"]["flops"] > stats["LeNet-5"]["flops"]
+    assert A.timeline_figure(stats).axes[0].get_yscale() == "log"
+    assert len(A.params_flops_figure(stats).axes[0].collections) == 3
+
+
+def test_on_meta_allocates_nothing():
+    model = A.on_meta(M.vgg, "vgg16")
+    assert all(p.device.type == "meta" for p in model.parameters())
+
+
+@pytest.mark.parametrize("ks,expected", [([3], 3), ([3, 3], 5), ([5], 5), ([3, 3, 3], 7),
+                                         ([7], 7), ([1, 3], 3)])
+def test_receptive_field(ks, expected):
+    assert A.receptive_field(ks) == expected == 1 + sum(k - 1 for k in ks)
+
+
+def test_receptive_field_bad_input():
+    for bad in ([], [2], [3, 0], [True]):
+        with pytest.raises(ValueError, match="odd positive"):
+            A.receptive_field(bad)
+    with pytest.raises(ValueError, match="too small"):
+        A.receptive_field([7, 7], size=10)
+
+
+# ---------------------------------------------------------------- gradient flow
+def test_weight_grad_norms_skip_shortcuts_and_match_manual():
+    torch.manual_seed(0)
+    model = M.resnet_cifar(8, in_channels=1)
+    model(torch.randn(2, 1, 8, 8)).sum().backward()
+    norms = E.weight_grad_norms(model)
+    expected = [p.grad.norm().item() for n, p in model.named_parameters()
+                if p.dim() > 1 and "shortcut" not in n]
+    assert norms == expected and len(norms) == 8          # 6n + 2 weight layers, n = 1
+
+
+def test_grad_flow_runs_are_deterministic():
+    X, y = data(12)
+    runs = E.grad_flow_runs(X, y, depth=8, steps=3, batch_size=4)
+    again = E.grad_flow_runs(X, y, depth=8, steps=3, batch_size=4)
+    assert set(runs) == {E.PLAIN, E.RESIDUAL}
+    for name, rec in runs.items():
+        assert len(rec["loss"]) == 3 and set(rec["norms"]) == {0, 2}
+        assert len(rec["norms"][0]) == 8 and all(np.isfinite(rec["norms"][0]))
+        assert rec["norms"] == again[name]["norms"]
+    E.grad_flow_figure(runs, 8)
+    with pytest.raises(ValueError, match="6n"):
+        E.grad_flow_runs(X, y, depth=10)
+    with pytest.raises(ValueError, match="images"):
+        E.grad_flow_runs(X, y, depth=8, steps=5, batch_size=4)
+
+
+# ---------------------------------------------------------------- BN and dropout
+def test_bn_lr_runs():
+    train, test = data(32), data(16, seed=1)
+    res = E.bn_lr_runs(train, test, lrs=(0.01,), epochs=1, batch_size=8, widths=(4, 8))
+    assert set(res) == {(0.01, False), (0.01, True)}
+    assert all(len(r["loss"]) == 4 and 0 <= r["test_acc"] <= 1 for r in res.values())
+    E.bn_lr_figure(res, smooth=2)
+
+
+def test_dropout_runs_and_table():
+    train, test = data(24), data(16, seed=1)
+    runs = E.dropout_runs(train, test, ps=(0.0, 0.5), hidden=(16,), epochs=3, batch_size=8)
+    assert set(runs) == {0.0, 0.5}
+    assert all(len(r["train_acc"]) == len(r["test_loss"]) == 3 for r in runs.values())
+    table = E.dropout_table(runs, last=2)
+    r = runs[0.5]
+    assert table[0.5]["test"] == pytest.approx(r["test_acc"][-2:].mean())
+    assert table[0.5]["gap"] == pytest.approx((r["train_acc"] - r["test_acc"])[-2:].mean())
+    E.dropout_figure(runs, "t")
+
+
+def test_show_source_displays_highlighted_code(monkeypatch):
+    import IPython.display
+
+    from cnnlib import viz
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    viz.show_source(A.receptive_field)
+    assert len(shown) == 1 and isinstance(shown[0], IPython.display.Code)
+    assert "def receptive_field" in shown[0].data
