@@ -515,15 +515,19 @@ def plot_feature_maps(acts, n=8, image=None, size=1.2):
         if a.dim() != 3:
             raise ValueError(f"activation {name!r} must be (C, h, w), got {tuple(a.shape)}")
         if image is not None:
-            axes[r, 0].imshow(_as_hwc(image)) if r == 0 else axes[r, 0].axis("off")
+            if r == 0:
+                axes[r, 0].imshow(_as_hwc(image))
+                axes[r, 0].set_title("入力", fontsize=9)
+            else:
+                axes[r, 0].axis("off")
         for j in range(n):
             ax = axes[r, j + (image is not None)]
             if j < a.shape[0]:
                 ax.imshow(a[j].numpy(), cmap="viridis")
             else:
                 ax.axis("off")
-        axes[r, int(image is not None)].set_ylabel(f"{name}\n{a.shape[1]}×{a.shape[2]}",
-                                                   rotation=0, ha="right", va="center")
+        axes[r, int(image is not None)].set_title(f"{name}（{a.shape[1]}×{a.shape[2]}）",
+                                                  loc="left", fontsize=9)
     fig.tight_layout()
     return fig
 

@@ -1052,17 +1052,20 @@ class GradCAMExplorer(widgets.VBox):
         imgs = images.detach().cpu().permute(0, 2, 3, 1).numpy()
         self.labels = None if labels is None else [int(v) for v in labels]
         style = {"description_width": "initial"}
+        narrow = lambda em: widgets.Layout(width=f"{em}em")  # noqa: E731  (fits the text column)
 
         def image_name(i):
             true = "" if self.labels is None else f"正解: {classes[self.labels[i]]}, "
             return f"画像 {i + 1}（{true}予測: {classes[self.pred[i]]}）"
         self.image_select = widgets.Dropdown(options=[(image_name(i), i) for i in range(N)],
-                                             value=0, description="画像", style=style)
+                                             value=0, description="画像", style=style,
+                                             layout=narrow(19))
         self.class_select = widgets.Dropdown(
             options=[("予測クラス", 0)] + [(c, i + 1) for i, c in enumerate(classes)],
-            value=0, description="クラス", style=style)
+            value=0, description="クラス", style=style, layout=narrow(11))
         self.layer_select = widgets.Dropdown(options=[(n, i) for i, n in enumerate(layers)],
-                                             value=len(layers) - 1, description="層", style=style)
+                                             value=len(layers) - 1, description="層", style=style,
+                                             layout=narrow(13))
         self.info = widgets.Stack([widgets.HTML(
             '<div class="cnnw-row">' + _img_tag(imgs[i], size, "入力画像")
             + f'<div class="cnnw-block"><div class="cnnw-cap">上位{k}クラスの確率</div>'
@@ -1074,7 +1077,7 @@ class GradCAMExplorer(widgets.VBox):
             m = self.maps[li, t][i].numpy()
             what = f"予測クラス「{classes[c]}」" if t == 0 else f"「{classes[c]}」"
             return (_img_tag(overlay(imgs[i], m, alpha=alpha), size, "Grad-CAM")
-                    + f'<div class="cnnw-cap">{what}に対する{"Grad-CAM++" if method == "gradcam++" else "Grad-CAM"}'
+                    + f'<div class="cnnw-cap" style="max-width:{size + 120}px">{what}に対する{"Grad-CAM++" if method == "gradcam++" else "Grad-CAM"}'
                     f"（層 {html.escape(self.layer_names[li])}、p = {self.probs[i, c]:.3f}）</div>")
         self.cams = widgets.Stack([widgets.Stack([widgets.Stack(
             [widgets.HTML(cam_html(i, li, t)) for t in range(K + 1)], selected_index=0)
@@ -1083,9 +1086,10 @@ class GradCAMExplorer(widgets.VBox):
         self._link()
         note = widgets.HTML(feedback("info", "赤いほど、その領域の特徴がクラスのスコアを押し上げています"
                                      "（各画像の最大値で 0〜1 に正規化）。"))
+        wrap = widgets.Layout(flex_flow="row wrap")
         super().__init__([widgets.HTML(_CSS), widgets.HBox([self.image_select, self.class_select,
-                                                            self.layer_select]),
-                          widgets.HBox([self.info, self.cams]), note])
+                                                            self.layer_select], layout=wrap),
+                          widgets.HBox([self.info, self.cams], layout=wrap), note])
 
     def _link(self):
         """dropdown index -> Stack.selected_index, in the browser (jslink) and in Python."""
