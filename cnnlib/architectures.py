@@ -71,7 +71,7 @@ def timeline_figure(stats):
     return fig
 
 
-_SCATTER_OFFSET = {"GoogLeNet": (-7, -9, "right"), "EfficientNet-B0": (-7, 5, "right"),
+_SCATTER_OFFSET = {"GoogLeNet": (6, -12, "left"), "EfficientNet-B0": (-7, 5, "right"),
                    "MobileNetV2": (7, -8, "left")}
 
 

@@ -64,13 +64,14 @@ class Summary:
 
     def _repr_html_(self):
         body, total = self._cells()
-        right = ' style="text-align:right"'
+        pad = "padding:1px 12px;font-variant-numeric:tabular-nums;"
 
         def tr(row, tag="td"):
             return "<tr>" + "".join(
-                f"<{tag}{right if i >= 3 else ''}>{html.escape(c)}</{tag}>"
-                for i, c in enumerate(row)) + "</tr>"
-        return (f'<table class="cnnlib-summary"><caption>{html.escape(self.model)} '
+                f'<{tag} style="{pad}text-align:{"right" if i >= 3 else "left"}">'
+                f"{html.escape(c)}</{tag}>" for i, c in enumerate(row)) + "</tr>"
+        return (f'<table class="cnnlib-summary" style="border-collapse:collapse">'
+                f"<caption>{html.escape(self.model)} "
                 f"input {html.escape(_shape(self.input_size))}</caption>"
                 f"<thead>{tr(self.HEADER, 'th')}</thead><tbody>"
                 + "".join(tr(r) for r in body)
