@@ -7,13 +7,7 @@ from cnnlib.data import augment as A
 
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny tensors: one torch thread avoids waiting on a second, busy core."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def batch(n=16, c=3, h=8, w=8, dtype=torch.float64):
