@@ -249,7 +249,37 @@ def _geometry_error(shape, k_shape, p, s, d):
     return None
 
 
-class ConvExplorer(widgets.VBox):
+class _FrameStepper:
+    """Output-position stepping shared by the explorers: one precomputed frame per position,
+    a jslinked position slider (works in the static page), or a redrawn figure in photo mode."""
+
+    def _on_position(self, change):
+        if self.result is None:
+            return
+        if self.is_photo:
+            self._show_photo()
+        elif self.frames.children and change["new"] < len(self.frames.children):
+            self.frames.selected_index = change["new"]
+
+    def _clear_frames(self):
+        """Drop the frames and their link; closed widgets leave no state in the saved page."""
+        self._set_link(False)
+        old = self.frames.children
+        self.frames.selected_index = None
+        self.frames.children = []
+        for w in old:
+            w.close()
+
+    def _set_link(self, on):
+        """jslink position -> frame (works in the static page too); off while frames change."""
+        if self._link is not None:
+            self._link.unlink()
+            self._link = None
+        if on:
+            self._link = widgets.jslink((self.position, "value"), (self.frames, "selected_index"))
+
+
+class ConvExplorer(_FrameStepper, widgets.VBox):
     """Convolution explorer: input, kernel, padding/stride/dilation, output position."""
 
     def __init__(self, input_name, kernel_name, padding, stride, dilation, photo_height):
@@ -305,14 +335,6 @@ class ConvExplorer(widgets.VBox):
         if not self._syncing:
             self.kernel_select.value = _CUSTOM
             self.update()
-
-    def _on_position(self, change):
-        if self.result is None:
-            return
-        if self.is_photo:
-            self._show_photo()
-        elif self.frames.children and change["new"] < len(self.frames.children):
-            self.frames.selected_index = change["new"]
 
     # ------------------------------------------------------------ state
     @property
@@ -404,15 +426,6 @@ class ConvExplorer(widgets.VBox):
                               {(i, j): "cur"}))
         return f"<div class='cnnw-row'>{maps}</div>" + self._detail_html(index)
 
-    def _clear_frames(self):
-        """Drop the frames and their link; closed widgets leave no state in the saved page."""
-        self._set_link(False)
-        old = self.frames.children
-        self.frames.selected_index = None
-        self.frames.children = []
-        for w in old:
-            w.close()
-
     def _set_frames(self):
         n = self.result.size
         self._clear_frames()
@@ -425,14 +438,6 @@ class ConvExplorer(widgets.VBox):
         self.frames.children = [widgets.HTML(self._frame_html(t)) for t in range(n)]
         self.frames.selected_index = self.position.value
         self._set_link(True)
-
-    def _set_link(self, on):
-        """jslink position -> frame (works in the static page too); off while frames change."""
-        if self._link is not None:
-            self._link.unlink()
-            self._link = None
-        if on:
-            self._link = widgets.jslink((self.position, "value"), (self.frames, "selected_index"))
 
     def _show_photo(self):
         index = min(self.position.value, self.result.size - 1)
@@ -623,7 +628,7 @@ def _cells_table(texts, caption, classes):
             f'<table class="cnnw-m">{rows}</table></div>')
 
 
-class PoolExplorer(widgets.VBox):
+class PoolExplorer(_FrameStepper, widgets.VBox):
     """Pooling explorer: input, max/avg/GAP, kernel, stride, padding and the winning inputs."""
 
     def __init__(self, input_name, mode, kernel_size, stride, padding, photo_height):
@@ -685,14 +690,6 @@ class PoolExplorer(widgets.VBox):
                 self.input_select.value = _POOL_CUSTOM
                 self._syncing = False
             self.update()
-
-    def _on_position(self, change):
-        if self.result is None:
-            return
-        if self.is_photo:
-            self._show_photo()
-        elif self.frames.children and change["new"] < len(self.frames.children):
-            self.frames.selected_index = change["new"]
 
     @property
     def is_photo(self):
@@ -829,14 +826,6 @@ class PoolExplorer(widgets.VBox):
         return (f"<div class='cnnw-row'>{html_matrix(counts, '勝った回数', classes)}</div>"
                 f'<div class="cnnw-sum">{note}</div>')
 
-    def _clear_frames(self):
-        self._set_link(False)
-        old = self.frames.children
-        self.frames.selected_index = None
-        self.frames.children = []
-        for w in old:
-            w.close()
-
     def _set_frames(self):
         n = self.result.size
         self._clear_frames()
@@ -851,13 +840,6 @@ class PoolExplorer(widgets.VBox):
         self.frames.selected_index = min(self.position.value, n - 1)
         self._set_link(True)
         self.wins.value = self._wins_html()
-
-    def _set_link(self, on):
-        if self._link is not None:
-            self._link.unlink()
-            self._link = None
-        if on:
-            self._link = widgets.jslink((self.position, "value"), (self.frames, "selected_index"))
 
     def _show_photo(self):
         index = min(self.position.value, self.result.size - 1)
