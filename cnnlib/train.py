@@ -214,12 +214,32 @@ def _hard_labels(y):
     return y.argmax(1) if y.dim() == 2 else y
 
 
+TTA_MODES = (None, "flip", "flip-translate")
+
+
+def _tta_logits(model, xb, tta):
+    """Logits of ``xb`` averaged over test-time views: ``"flip"`` averages the image and its
+    mirror; ``"flip-translate"`` (airbench's level 2) gives that weight 1/2 and 1/4 each to the
+    same pair shifted one pixel up-left and down-right (reflect padding)."""
+    def mirror(x):
+        return (model(x).float() + model(x.flip(-1)).float()) / 2
+    if tta is None:
+        return model(xb).float()
+    if tta == "flip":
+        return mirror(xb)
+    H, W = xb.shape[-2:]
+    padded = F.pad(xb, (1, 1, 1, 1), mode="reflect")
+    shifted = [padded[..., :H, :W], padded[..., 2:, 2:]]
+    return mirror(xb) / 2 + sum(mirror(s) for s in shifted) / 4
+
+
 @torch.no_grad()
 def predict(model, data, *, batch_size=512, prepare=None, device=None, amp="auto",
             channels_last="auto", tta=None, progress=False):
-    """Logits (float32, on CPU) and labels for all of ``data``; ``tta='flip'`` averages flips."""
-    if tta not in (None, "flip"):
-        raise ValueError(f"tta must be None or 'flip', got {tta!r}")
+    """Logits (float32, on CPU) and labels for all of ``data``; ``tta`` is one of ``TTA_MODES``
+    (``"flip"`` averages each image with its mirror; see ``_tta_logits``)."""
+    if tta not in TTA_MODES:
+        raise ValueError(f"tta must be one of {TTA_MODES}, got {tta!r}")
     device = torch.device(device) if device is not None else next(model.parameters()).device
     dtype = autocast_dtype(device, amp)
     cl = _use_channels_last(channels_last, device, model)
@@ -228,10 +248,7 @@ def predict(model, data, *, batch_size=512, prepare=None, device=None, amp="auto
     for xb, yb in tqdm(as_batches(data, batch_size), desc="eval", leave=False, disable=not progress):
         xb = _to_input(xb, device, prepare, cl)
         with _autocast(device, dtype):
-            out = model(xb).float()
-            if tta == "flip":
-                out = (out + model(xb.flip(-1)).float()) / 2
-        logits.append(out.cpu())
+            logits.append(_tta_logits(model, xb, tta).cpu())
         labels.append(_hard_labels(yb).cpu())
     return torch.cat(logits), torch.cat(labels)
 

@@ -104,3 +104,28 @@ def test_bad_arguments():
         A.cutout(batch(), 0)
     with pytest.raises(ValueError, match="alpha"):
         A.mixup(batch(), torch.zeros(16), alpha=0)
+
+
+def test_alternating_flip_shows_each_image_both_ways_every_two_epochs():
+    X = batch(n=10, dtype=torch.float32)
+    y = torch.arange(10)                              # labels identify the images
+    batches = A.AlternatingFlipBatches(X, y, batch_size=4, seed=0)
+    assert len(batches) == 3
+
+    def epoch():
+        seen = {}
+        for xb, yb in batches:
+            for x, i in zip(xb, yb.tolist()):
+                assert torch.equal(x, X[i]) or torch.equal(x, X[i].flip(-1))
+                seen[i] = torch.equal(x, X[i].flip(-1))
+        assert sorted(seen) == list(range(10))       # every image once per epoch
+        return seen
+
+    e0, e1, e2 = epoch(), epoch(), epoch()
+    assert 0 < sum(e0.values()) < 10                  # a random half starts flipped
+    assert all(e1[i] != e0[i] for i in range(10))     # ... and all flip the next epoch
+    assert e2 == e0
+    with pytest.raises(ValueError, match="differ in length"):
+        A.AlternatingFlipBatches(X, y[:3])
+    with pytest.raises(ValueError, match="batch_size"):
+        A.AlternatingFlipBatches(X, y, batch_size=0)

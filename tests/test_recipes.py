@@ -58,6 +58,16 @@ def test_lookahead_pulls_towards_average():
     assert m.weight.item() == pytest.approx(0.5)
 
 
+def test_lookahead_ends_on_the_average():
+    m = nn.Linear(1, 1, bias=False)
+    la = recipes.Lookahead(m, total=3, start=0.0, every=1, decay=0.5, power=0.0)
+    with torch.no_grad():
+        for w in (0.0, 1.0, 5.0):            # EMA 0 -> 0.5 (weight pulled to it) -> final step
+            m.weight.fill_(w)
+            la({})
+    assert m.weight.item() == pytest.approx(0.5)   # the last step copies the EMA back unchanged
+
+
 def test_train_book_runs_and_checkpoint_round_trip(tmp_path):
     g = torch.Generator().manual_seed(0)
     X = torch.randint(0, 256, (64, 3, 32, 32), dtype=torch.uint8, generator=g)

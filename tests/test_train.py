@@ -2,6 +2,7 @@
 import pytest
 import torch
 from torch import nn
+import torch.nn.functional as F
 
 from cnnlib import train as T
 
@@ -127,6 +128,20 @@ def test_predict_flip_tta_averages():
     with torch.no_grad():
         want = (model(X) + model(X.flip(-1))) / 2
     assert torch.allclose(logits, want, atol=1e-6)
+
+
+def test_predict_flip_translate_tta_weights_views():
+    model = nn.Sequential(nn.Flatten(), nn.Linear(16, 2))
+    X, y = problem(8)
+    logits, _ = T.predict(model, (X, y), tta="flip-translate", amp=None)
+    padded = F.pad(X, (1, 1, 1, 1), mode="reflect")
+    with torch.no_grad():
+        views = [X, padded[..., :4, :4], padded[..., 2:, 2:]]
+        mirrored = [(model(v) + model(v.flip(-1))) / 2 for v in views]
+        want = mirrored[0] / 2 + (mirrored[1] + mirrored[2]) / 4
+    assert torch.allclose(logits, want, atol=1e-6)
+    with pytest.raises(ValueError, match="tta must be one of"):
+        T.predict(model, (X, y), tta="rotate")
 
 
 def test_checkpoint_round_trip(tmp_path):

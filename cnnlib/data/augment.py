@@ -89,6 +89,38 @@ def mixup_targets(y_a, y_b, lam, num_classes):
     return lam * F.one_hot(y_a, num_classes).float() + (1 - lam) * F.one_hot(y_b, num_classes).float()
 
 
+class AlternatingFlipBatches:
+    """Shuffled mini-batches of uint8/float ``(X, y)`` with airbench's alternating flip.
+
+    A random half of the images is mirrored in even epochs and the other half in odd epochs,
+    so every two consecutive epochs show each image both ways; independent random flips show
+    the same view twice in a row half of the time. Pass it to ``fit`` as the training data
+    (and use ``Augment(flip=False, ...)`` for the rest of the augmentation).
+    """
+
+    def __init__(self, X, y, batch_size=512, seed=None):
+        if len(X) != len(y):
+            raise ValueError(f"X and y differ in length: {len(X)} vs {len(y)}")
+        if not (isinstance(batch_size, int) and batch_size > 0):
+            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        _check_batch(X)
+        self.X, self.y, self.batch_size = X, y, batch_size
+        self.gen = torch.Generator().manual_seed(0 if seed is None else seed)
+        self.flipped = torch.rand(len(X), generator=self.gen) < 0.5
+        self.epoch = 0
+
+    def __len__(self):
+        return -(-len(self.X) // self.batch_size)
+
+    def __iter__(self):
+        flipped = self.flipped ^ bool(self.epoch % 2)
+        self.epoch += 1
+        idx = torch.randperm(len(self.X), generator=self.gen)
+        for j in idx.split(self.batch_size):
+            xb = self.X[j]
+            yield torch.where(flipped[j].view(-1, 1, 1, 1), xb.flip(-1), xb), self.y[j]
+
+
 class Augment:
     """Batch augmentation for ``fit``: flip, crop (padding), Cutout and Mixup, in that order."""
 

@@ -1,0 +1,60 @@
+"""``python -m cnnlib.bench cifar10`` on a tiny synthetic split (no timing is asserted)."""
+import argparse
+import json
+
+import pytest
+import torch
+
+from cnnlib import bench
+from cnnlib.data import cifar10 as C
+
+
+@pytest.fixture
+def tiny_cifar(monkeypatch):
+    """load_cifar10 replaced by 40 random 32x32 training and 20 test images of 10 classes."""
+    g = torch.Generator().manual_seed(0)
+
+    def load(split="train", **kw):
+        n = 40 if split == "train" else 20
+        X = torch.randint(0, 256, (n, 3, 32, 32), dtype=torch.uint8, generator=g)
+        return C.ImageSplit(X, torch.arange(n) % 10, C.CLASSES, "synthetic")
+    monkeypatch.setattr(C, "load_cifar10", load)
+
+
+def args(**kw):
+    return argparse.Namespace(**{"book_epochs": None, "widths": "", **kw})
+
+
+def test_parse_recipe_presets_and_overrides():
+    kind, amp, hyp = bench.parse_recipe("book-fp32@5min", args(book_epochs=2, widths="8,8,16"))
+    assert (kind, amp, hyp["epochs"], hyp["widths"]) == ("book", None, 2, (8, 8, 16))
+    assert bench.parse_recipe("book-bf16@quick", args())[:2] == ("book", "bf16")
+    assert bench.parse_recipe("lesson", args()) == ("lesson", None, None)
+    for bad in ("book-bf16", "book-bf16@1min", "lesson@5min", "book"):
+        with pytest.raises(ValueError, match="allowed: lesson, or book-bf16/book-fp32"):
+            bench.parse_recipe(bad, args())
+
+
+def test_speedup_is_a_ratio_or_a_lower_bound():
+    book = dict(recipe="book-bf16@quick", t80=50.0)
+    assert bench.speedups([book, dict(recipe="lesson", t80=600.0)]) == [
+        "book-bf16@quick: 12.0x less time to 80% than the lesson"]
+    assert bench.speedups([book, dict(recipe="lesson", t80=None, total_time=900.0)]) == [
+        "book-bf16@quick: the lesson did not reach 80% in 900 s; speed-up ≥ 18.0x"]
+
+
+def test_bench_cifar10_runs_and_saves_both_kinds_of_run(tiny_cifar, tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    common = ["cifar10", "--widths", "8,8,8", "--book-epochs", "1", "--lesson-epochs", "1",
+              "--threads", "1", "--out", str(out)]
+    bench.main(common + ["--recipes", "book-fp32@quick,lesson"])
+    bench.main(common + ["--recipes", "book-fp32@quick", "--throughput", "1",
+                         "--throughput-images", "20"])
+    saved = json.loads(out.read_text())
+    runs = saved["training"]["results"]
+    assert [r["recipe"] for r in runs] == ["book-fp32@quick", "lesson"]
+    assert runs[0]["hyp"]["widths"] == [8, 8, 8] and runs[0]["epochs"] == 1
+    assert 0 <= runs[0]["final_tta_acc"] <= 1 and runs[1]["final_tta_acc"] is None
+    assert saved["throughput"]["median"]["book-fp32@quick"] > 0
+    timed = [line for line in capsys.readouterr().out.splitlines() if " s " in line or "ms" in line]
+    assert timed and all(bench.MARK in line or line.startswith("|") for line in timed), timed
