@@ -466,3 +466,14 @@ def test_search_index_is_japanese():
     median = lengths[len(lengths) // 2]
     # An English splitter keeps whole clauses ("この本は畳み込み…を学ぶための教科書です") as one term.
     assert median <= 4, f"Japanese terms are not segmented (median length {median})"
+
+
+@pytest.mark.parametrize("docname", [d for d in DOCNAMES if d.startswith("chapters/")])
+def test_figures_have_every_glyph(docname):
+    """No executed cell warns that a figure label has a character the bundled font lacks
+    (matplotlib draws it as an empty box, and the warning itself shows on the page)."""
+    nb = json.loads((ROOT / "_build" / "jupyter_execute" / f"{docname}.ipynb").read_text(encoding="utf-8"))
+    missing = sorted({m for cell in nb["cells"] for out in cell.get("outputs", [])
+                      for m in re.findall(r"Glyph \d+ \([^)]*\) missing from font\(s\) [\w ]+",
+                                          "".join(out.get("text", "")))})
+    assert not missing, f"{docname}: {missing}"
