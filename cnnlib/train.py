@@ -376,12 +376,16 @@ def fit(model, train_data, test_data=None, *, epochs, batch_size=128, optimizer=
               channels_last=cl)
     train_time = 0.0
     ebar = tqdm(range(1, epochs + 1), desc="epoch", disable=not progress)
+    # One batch bar, reset every epoch: a new bar per epoch closed with leave=False would leave
+    # an empty widget area per epoch in the static HTML book.
+    bar = tqdm(total=steps, disable=not progress)
     try:
         for epoch in ebar:
             t0 = time.perf_counter()
-            with tqdm(total=steps, desc=f"epoch {epoch}", leave=False, disable=not progress) as bar:
-                tl, ta = _train_epoch(model, batches, opt, sched, loss_fn, prepare, augment,
-                                      device, dtype, cl, grad_clip, on_batch, on_step, epoch, bar)
+            bar.reset(total=steps)
+            bar.set_description(f"epoch {epoch}")
+            tl, ta = _train_epoch(model, batches, opt, sched, loss_fn, prepare, augment,
+                                  device, dtype, cl, grad_clip, on_batch, on_step, epoch, bar)
             train_time += time.perf_counter() - t0
             te = evaluate(model, test_data, **ev) if test_data is not None else {}
             hist.append(epoch=epoch, train_loss=tl, train_acc=ta, test_loss=te.get("loss"),
@@ -395,6 +399,7 @@ def fit(model, train_data, test_data=None, *, epochs, batch_size=128, optimizer=
         hist.interrupted = True
         print(f"Interrupted: kept {hist.epochs} finished epoch(s) of history.")
     finally:
+        bar.close()
         ebar.close()
         model.eval()
     return hist
