@@ -196,3 +196,19 @@ def test_bad_arguments():
 def test_book_checkpoint_path_under_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("CNNLIB_CACHE", str(tmp_path))
     assert T.book_checkpoint_path() == tmp_path / "checkpoints" / "cifar10_book.pt"
+
+
+def test_fit_reuses_one_batch_bar(monkeypatch):
+    """Two progress bars (epochs, batches) whatever the number of epochs: a closed bar per epoch
+    would leave an empty widget area per epoch in the static HTML."""
+    made = []
+
+    def counting_tqdm(*args, **kw):
+        if not kw.get("disable"):
+            made.append(kw.get("desc"))
+        return real(*args, **kw)
+    real = T.tqdm
+    monkeypatch.setattr(T, "tqdm", counting_tqdm)
+    X, y = problem(32)
+    T.fit(net(), (X, y), (X, y), epochs=3, batch_size=8, amp=None)
+    assert len(made) == 2, made                       # "epoch" and the batch bar
