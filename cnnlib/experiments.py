@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 
 from . import models as M
 from . import viz  # noqa: F401  (Japanese font)
+from .scratch import smooth as moving_average
 from .train import evaluate, fit
 from .utils import set_seed
 
@@ -29,10 +30,6 @@ def weight_grad_norms(model):
     """Gradient norm of every conv/linear weight on the main path, input side first."""
     return [p.grad.norm().item() for name, p in model.named_parameters()
             if p.dim() > 1 and "shortcut" not in name and p.grad is not None]
-
-
-def _moving_average(v, k):
-    return np.convolve(v, np.ones(k) / k, mode="valid")
 
 
 def grad_flow_runs(X, y, depth=56, widths=(8, 16, 32), steps=50, batch_size=32, lr=0.05,
@@ -82,7 +79,7 @@ def grad_flow_figure(runs, depth):
         x = np.arange(1, steps + 1)
         axes[2].plot(x, rec["loss"], color=colors[name], alpha=0.25)
         k = min(5, steps)
-        axes[2].plot(x[k - 1:], _moving_average(rec["loss"], k), color=colors[name],
+        axes[2].plot(x[k - 1:], moving_average(rec["loss"], k), color=colors[name],
                      label=f"{name}（{k} ステップ移動平均）")
     axes[2].set(xlabel="ステップ", ylabel="訓練損失（ミニバッチ）", title="損失の推移")
     axes[2].legend()
@@ -120,7 +117,7 @@ def bn_lr_figure(results, smooth=20):
         for bn, color in ((False, "#c62828"), (True, "#1565c0")):
             r = results[lr, bn]
             note = "、発散して損失が NaN" if np.isnan(r["loss"]).any() else ""
-            ax.plot(np.arange(smooth, len(r["loss"]) + 1), _moving_average(r["loss"], smooth),
+            ax.plot(np.arange(smooth, len(r["loss"]) + 1), moving_average(r["loss"], smooth),
                     color=color,
                     label=f"BN {'あり' if bn else 'なし'}（テスト精度 {r['test_acc']:.3f}{note}）")
         ax.set(title=f"学習率 {lr}", xlabel="ステップ", ylim=(0, 3))
