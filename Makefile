@@ -18,6 +18,18 @@ endif
 # Derived files (decoded dataset tensors, the CIFAR-10 checkpoint) stay inside the build,
 # so `make clean` really starts over and a stale checkpoint never leaks into a new build.
 export CNNLIB_CACHE ?= $(CURDIR)/_build/cache
+# Nothing the build or the tests read comes from the user's home directory: matplotlib's font cache,
+# IPython's profile, Jupyter's config, data (kernelspecs) and runtime files, and the XDG caches live
+# under _build/home, so `make clean && make test` starts like a new machine, and a kernelspec or a
+# font cache that one machine happens to have can neither break nor rescue the build.
+BUILD_HOME := $(CURDIR)/_build/home
+export MPLCONFIGDIR := $(BUILD_HOME)/matplotlib
+export IPYTHONDIR := $(BUILD_HOME)/ipython
+export JUPYTER_CONFIG_DIR := $(BUILD_HOME)/jupyter/config
+export JUPYTER_DATA_DIR := $(BUILD_HOME)/jupyter/data
+export JUPYTER_RUNTIME_DIR := $(BUILD_HOME)/jupyter/runtime
+export XDG_CACHE_HOME := $(BUILD_HOME)/cache
+export XDG_CONFIG_HOME := $(BUILD_HOME)/config
 
 .PHONY: install book book-fast test browser clean
 

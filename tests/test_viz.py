@@ -1,10 +1,13 @@
-"""Japanese text in figures renders with the bundled IPAexGothic (matplotlib-fontja)."""
+"""Japanese text in figures renders with the IPAexGothic file bundled by matplotlib-fontja,
+whatever fonts the machine has."""
+import shutil
 import warnings
 from pathlib import Path
 
 import matplotlib
 import matplotlib.font_manager as fm
 import matplotlib.pyplot as plt
+import matplotlib_fontja
 import numpy as np
 import pytest
 
@@ -32,12 +35,39 @@ def japanese_figure():
     return fig, ax
 
 
-def test_font_family_is_bundled_ipaexgothic():
+BUNDLED = Path(matplotlib_fontja.get_font_ttf_path()).resolve()
+
+
+def resolved_font():
+    return Path(fm.findfont(fm.FontProperties(family=matplotlib.rcParams["font.family"]),
+                            fallback_to_default=False)).resolve()
+
+
+def test_font_family_is_the_bundled_ipaexgothic_file():
     assert viz.setup_japanese_font() == "IPAexGothic"
-    path = Path(fm.findfont(fm.FontProperties(family=matplotlib.rcParams["font.family"]),
-                            fallback_to_default=False))
-    assert path.name == "ipaexg.ttf"
-    assert "matplotlib_fontja" in path.parts          # from the pip package, not the system
+    assert resolved_font() == BUNDLED          # the pinned pip package's file, not a system one
+
+
+def test_bundled_font_wins_over_a_system_copy_listed_first(tmp_path):
+    """A machine with its own IPAexGothic file (Debian's fonts-ipaexfont-gothic) listed before the
+    bundled one in matplotlib's font cache: matplotlib alone picks the system file; the setup does not."""
+    system_copy = tmp_path / "usr-share-fonts" / "ipaexg.ttf"
+    system_copy.parent.mkdir()
+    shutil.copyfile(BUNDLED, system_copy)
+    saved = list(fm.fontManager.ttflist)
+    try:
+        fm.fontManager.addfont(system_copy)
+        fm.fontManager.ttflist.sort(key=lambda f: Path(f.fname) != system_copy)   # system first
+        fm.fontManager.addfont(system_copy)        # (clears matplotlib's lookup cache)
+        assert resolved_font() == system_copy.resolve()
+        viz.setup_japanese_font()
+        assert resolved_font() == BUNDLED
+        assert viz.setup_japanese_font() == "IPAexGothic"                 # idempotent
+        assert sum(Path(f.fname).resolve() == BUNDLED and f.name == "IPAexGothic"
+                   for f in fm.fontManager.ttflist) == 1
+    finally:
+        fm.fontManager.ttflist = saved
+        viz.setup_japanese_font()
 
 
 def test_japanese_figure_renders_without_missing_glyphs():
@@ -45,7 +75,7 @@ def test_japanese_figure_renders_without_missing_glyphs():
     try:
         assert glyph_warnings(fig) == []
         for text in (ax.title, ax.xaxis.label, ax.yaxis.label):
-            assert Path(fm.findfont(text.get_fontproperties())).name == "ipaexg.ttf"
+            assert Path(fm.findfont(text.get_fontproperties())).resolve() == BUNDLED
     finally:
         plt.close(fig)
 
