@@ -1,0 +1,88 @@
+"""Conclusions held to the numbers: a sentence that states a result fails the build when a rebuild's
+numbers stop supporting it.
+
+The book prints or glues every number; this module keeps the *sentences about* those numbers honest.
+A sentence that compares, ranks or interprets a result ("faster", "the best", "monotone",
+"agrees", "unrelated") is written in one of three ways:
+
+1. **glued**: the sentence's words come from the data (``glue("name", value)``);
+2. **chosen**: ``choose({sentence: condition, ...})`` returns the one sentence whose condition
+   holds, to be glued into the prose (an error if none or more than one holds);
+3. **guarded**: the sentence stays in the Markdown, and a hidden cell (tag ``remove-cell``)
+   calls ``claim(sentence, condition, **numbers)``. ``sentence`` is the claim's text as the
+   page says it (tests/test_claims.py checks that it appears in the chapter's Markdown, ignoring
+   white space),
+   and ``condition`` states *exactly* what the sentence says: "monotone" is every step
+   (``monotone``), "faster" a smaller measured time, "agrees" above the stated baseline by
+   the stated margin (``exceeds``).
+
+When a condition is false, :class:`ClaimError` names the sentence and the numbers, and the build
+(``raise_on_error``) fails on that cell.
+
+Used in every chapter that draws a conclusion from a computation (chapters 1-8).
+"""
+import math
+
+import numpy as np
+
+__all__ = ["ClaimError", "claim", "choose", "monotone", "exceeds"]
+
+
+class ClaimError(AssertionError):
+    """A sentence of the book is no longer supported by the numbers beside it."""
+
+
+def _numbers_text(numbers):
+    return ", ".join(f"{k}={v!r}" for k, v in numbers.items()) or "(no numbers given)"
+
+
+def claim(sentence, holds, **numbers):
+    """Guard ``sentence`` (as written in the page) by ``holds``; return the sentence.
+
+    ``numbers`` are the values the sentence rests on; they appear in the error message.
+    """
+    if not isinstance(sentence, str) or not sentence.strip():
+        raise TypeError(f"sentence must be the claim's text as a non-empty str, got {sentence!r}")
+    if not isinstance(holds, (bool, np.bool_)):
+        raise TypeError(f"holds must be a bool (the condition the sentence states), got "
+                        f"{type(holds).__name__} {holds!r}")
+    if not holds:
+        raise ClaimError(f"the book says 「{sentence}」, but the numbers do not show it: "
+                         f"{_numbers_text(numbers)}")
+    return sentence
+
+
+def choose(cases, **numbers):
+    """The one sentence of ``cases`` ({sentence: condition}) whose condition holds.
+
+    Exactly one condition must be true: none or several is a :class:`ClaimError` (the cases
+    must cover the outcomes and exclude each other).
+    """
+    if not isinstance(cases, dict) or not cases:
+        raise TypeError(f"cases must be a non-empty dict {{sentence: condition}}, got {cases!r}")
+    true = [s for s, ok in cases.items() if ok]
+    if len(true) != 1:
+        raise ClaimError(f"exactly one sentence must hold, but {len(true)} do "
+                         f"({true or list(cases)}): {_numbers_text(numbers)}")
+    return true[0]
+
+
+def monotone(values, increasing=True, strict=True):
+    """True when every step of ``values`` goes the stated way (not just the ends)."""
+    v = [float(x) for x in values]
+    if len(v) < 2 or any(math.isnan(x) for x in v):
+        return False
+    steps = [b - a for a, b in zip(v, v[1:])]
+    if not increasing:
+        steps = [-d for d in steps]
+    return all(d > 0 for d in steps) if strict else all(d >= 0 for d in steps)
+
+
+def exceeds(value, baseline, margin):
+    """True when ``value`` is above ``baseline`` by more than ``margin`` (all finite)."""
+    nums = [float(value), float(baseline), float(margin)]
+    if not all(math.isfinite(x) for x in nums):
+        return False
+    if nums[2] < 0:
+        raise ValueError(f"margin must be >= 0, got {margin!r}")
+    return nums[0] - nums[1] > nums[2]
