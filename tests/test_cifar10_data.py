@@ -30,10 +30,19 @@ def test_reads_image_folder_exactly(tree):
     root, arrays = tree
     s = C.load_cifar10("train", path=root)
     assert s.X.dtype == torch.uint8 and s.X.shape == (12, 3, 6, 6)
-    assert s.classes == CLASSES and s.y.tolist() == [k for k, _ in arrays["train"]]
-    want = np.stack([a for _, a in arrays["train"]]).transpose(0, 3, 1, 2)
+    order = torch.randperm(12, generator=torch.Generator().manual_seed(C.FOLDER_ORDER_SEED))
+    assert s.classes == CLASSES and s.y.tolist() == [arrays["train"][i][0] for i in order]
+    want = np.stack([arrays["train"][i][1] for i in order]).transpose(0, 3, 1, 2)
     assert np.array_equal(s.X.numpy(), want)
     assert "ImageFolder" in s.source
+
+
+def test_image_folder_split_comes_in_a_mixed_class_order_like_torchvision(tree):
+    root, _ = tree
+    y = C.load_cifar10("train", path=root).y.tolist()
+    assert sorted(y) == [0] * 4 + [1] * 4 + [2] * 4         # every image, once
+    assert y != sorted(y) and len(set(y[:4])) > 1            # not the folders' class-sorted order
+    assert C.load_cifar10("train", path=root).y.tolist() == y   # the same order every time (cache)
 
 
 def test_cache_is_used_and_keyed_by_content(tree):

@@ -10,6 +10,12 @@
 4. else torchvision downloads the real data (unless ``CNNLIB_OFFLINE=1``).
 
 Decoded ImageFolder splits are cached as tensors under ``cache_dir()/cifar10``.
+
+Order: whichever source it reads, a split comes in a **mixed class order**, as torchvision's
+official split does. An ImageFolder tree lists its files class by class, so its images are put in
+one fixed, seeded shuffle (``FOLDER_ORDER_SEED``); without it ``test.X[:24]`` would be 24 airplanes.
+The order is still not a sample: anything shown to a reader is drawn with ``ImageSplit.subset``
+(seeded and class-balanced).
 """
 import hashlib
 from dataclasses import dataclass
@@ -30,6 +36,7 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
 # The constants most CIFAR-10 code copies; the std is not the per-pixel std of the data.
 QUOTED_MEAN = (0.4914, 0.4822, 0.4465)
 QUOTED_STD = (0.2023, 0.1994, 0.2010)
+FOLDER_ORDER_SEED = 0
 
 
 @dataclass
@@ -79,7 +86,7 @@ def _list_image_folder(folder):
 
 
 def _cache_key(folder, files):
-    """A key that changes when the folder, its file list or their sizes change."""
+    """A key that changes when the folder, its file list (in load order) or their sizes change."""
     h = hashlib.sha1(str(folder.resolve()).encode())
     for f in files:
         h.update(f"{f.parent.name}/{f.name}:{f.stat().st_size};".encode())
@@ -103,11 +110,14 @@ def _decode(files, size=None):
 
 
 def load_image_folder(folder, source=None, cache=True):
-    """Read an ImageFolder split ``folder/<class>/*`` into memory (cached under cache_dir())."""
+    """Read an ImageFolder split ``folder/<class>/*`` into memory, in a fixed mixed-class order
+    (see the module docstring), cached under cache_dir()."""
     folder = Path(folder)
     if not folder.is_dir():
         raise DatasetMissingError(f"image folder {folder} does not exist")
     files, labels, classes = _list_image_folder(folder)
+    order = torch.randperm(len(files), generator=torch.Generator().manual_seed(FOLDER_ORDER_SEED))
+    files, labels = [files[i] for i in order], [labels[i] for i in order]
     source = source or f"ImageFolder ({folder})"
     path = cache_dir() / "cifar10" / f"{folder.name}-{_cache_key(folder, files)}.pt"
     if cache and path.exists():
