@@ -11,6 +11,8 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 from threadpoolctl import ThreadpoolController
 
+from .checks import check_int as _int
+
 __all__ = [
     "conv_output_size", "conv2d_naive", "conv2d", "conv2d_backward", "im2col", "col2im",
     "max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward",
@@ -22,24 +24,13 @@ __all__ = [
 _PAIR = "an int or an (h, w) pair of ints"
 
 
-def _int(value, name, minimum, kind="an int", shown=None):
-    """A Python int >= minimum, or a TypeError/ValueError naming ``name`` and what is allowed."""
-    shown = value if shown is None else shown
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be {kind}; got {shown!r} ({type(shown).__name__})")
-    if value < minimum:
-        allowed = {0: "non-negative (>= 0)", 1: "positive (>= 1)"}.get(minimum, f">= {minimum}")
-        raise ValueError(f"{name} must be {allowed}; got {shown!r}")
-    return int(value)
-
-
 def _pair(value, name, minimum=1):
     """Normalise an int or an (h, w) pair to a tuple of two checked ints."""
     if isinstance(value, (tuple, list, np.ndarray)) and np.ndim(value) > 0:
         if len(value) != 2:
             raise ValueError(f"{name} must be {_PAIR}; got {value!r} with {len(value)} entries")
-        return tuple(_int(v, name, minimum, _PAIR, shown=value) for v in value)
-    v = _int(value, name, minimum, _PAIR)
+        return tuple(_int(v, name, minimum, kind=_PAIR, shown=value) for v in value)
+    v = _int(value, name, minimum, kind=_PAIR)
     return v, v
 
 
@@ -148,7 +139,7 @@ def _shape4(x_shape):
     if len(x_shape) != 4:
         raise ValueError(f"x_shape must be {kind}; got {tuple(x_shape)} with {len(x_shape)} "
                          f"entries")
-    return tuple(_int(v, "x_shape", 0, kind, shown=tuple(x_shape)) for v in x_shape)
+    return tuple(_int(v, "x_shape", 0, kind=kind, shown=tuple(x_shape)) for v in x_shape)
 
 
 def col2im(cols, x_shape, kernel_size, stride=1, padding=0, dilation=1):
