@@ -4,6 +4,11 @@
 against torch on float32, side by side in one process (interleaved repeats, medians); every
 line with a time, a ratio or the load average carries the marker "⏱".
 
+``archs`` trains the three architectures of the lesson's exercise 5 (LeNet-5, a VGG and
+ResNet-20) with one recipe on a training subset, an epoch of each in turn (so their times share the
+load), and records validation accuracy per epoch (validation images carved from the training split),
+time per epoch, parameters, FLOPs, and the test accuracy at the end.
+
 ``cifar10`` trains the book's recipe at named budgets (``cnnlib.recipes.BOOK_PRESETS``, in bf16
 and fp32) and the lesson's recipe one after the other on the same data and machine, and prints
 test accuracy against training wall time, the time to reach 80/90/92 %, and the load average
@@ -40,7 +45,7 @@ def _fmt(t):
 def _cifar10_args(p):
     p.add_argument("--recipes", default=DEFAULT_RECIPES,
                    help="comma-separated runs: lesson, or book-bf16 / book-fp32 followed by "
-                        "@PRESET (one of cnnlib.recipes.BOOK_PRESETS: quick, 5min, 20min)")
+                        "@PRESET (one of cnnlib.recipes.BOOK_PRESETS: 3ep, 8ep, wide-8ep)")
     p.add_argument("--book-epochs", type=int, default=None, help="override the presets' epochs")
     p.add_argument("--widths", default="", help="override the presets' widths, e.g. 32,128,128")
     p.add_argument("--lesson-epochs", type=int, default=50)
@@ -59,11 +64,11 @@ def _cifar10_args(p):
     p.add_argument("--out", default="", help="write the results as JSON here")
 
 
-DEFAULT_RECIPES = "book-bf16@quick,book-fp32@quick,book-bf16@5min,book-bf16@20min,lesson"
+DEFAULT_RECIPES = "book-bf16@3ep,book-fp32@3ep,book-bf16@8ep,book-bf16@wide-8ep,lesson"
 
 
 def parse_recipe(spec, args):
-    """``"book-bf16@5min"`` -> ``("book", "bf16", hyp)``; ``"lesson"`` -> ``("lesson", None, None)``."""
+    """``"book-bf16@8ep"`` -> ``("book", "bf16", hyp)``; ``"lesson"`` -> ``("lesson", None, None)``."""
     from .recipes import BOOK_HYP, BOOK_PRESETS
     name, _, preset = spec.strip().partition("@")
     if name == "lesson" and not preset:
@@ -71,7 +76,7 @@ def parse_recipe(spec, args):
     amps = {"book-bf16": "bf16", "book-fp32": None}
     if name not in amps or preset not in BOOK_PRESETS:
         raise ValueError(f"unknown recipe {spec!r}; allowed: lesson, or book-bf16/book-fp32 "
-                         f"with @ and a preset from {sorted(BOOK_PRESETS)} (e.g. book-bf16@5min)")
+                         f"with @ and a preset from {sorted(BOOK_PRESETS)} (e.g. book-bf16@8ep)")
     hyp = {**BOOK_HYP, **BOOK_PRESETS[preset]}
     if args.book_epochs:
         hyp["epochs"] = args.book_epochs
@@ -185,18 +190,26 @@ def cmd_cifar10(args):
     return results
 
 
+def speedup(book, lesson):
+    """``(ratio, is_bound)``: the lesson's time to 80 % over ``book``'s; when the lesson never got
+    there, its whole training time over ``book``'s, rounded down: a lower bound."""
+    if lesson["t80"]:
+        return lesson["t80"] / book["t80"], False
+    return math.floor(10 * lesson["total_time"] / book["t80"]) / 10, True   # never rounded up
+
+
 def speedups(results):
     """Lines comparing each book run's time to 80 % with the lesson's (a bound if it never got there)."""
     lesson = [r for r in results if r["recipe"] == "lesson"]
     lines = []
     for b in (r for r in results if r["recipe"] != "lesson" and r["t80"]):
         for L in lesson:
-            if L["t80"]:
-                lines.append(f"{b['recipe']}: {L['t80'] / b['t80']:.1f}x less time to 80% than the lesson")
-            else:
-                bound = math.floor(10 * L["total_time"] / b["t80"]) / 10      # never rounded up
+            ratio, bound = speedup(b, L)
+            if bound:
                 lines.append(f"{b['recipe']}: the lesson did not reach 80% in {L['total_time']:.0f} s; "
-                             f"speed-up ≥ {bound:.1f}x")
+                             f"speed-up ≥ {ratio:.1f}x")
+            else:
+                lines.append(f"{b['recipe']}: {ratio:.1f}x less time to 80% than the lesson")
     return lines
 
 
@@ -212,6 +225,100 @@ def _save(path, key, obj):
 
 
 cmd_cifar10.add_arguments = _cifar10_args
+
+
+# ---------------------------------------------------------------- archs: the lesson's exercise 5
+def arch_builders():
+    """The three architectures of the lesson's exercise 5, as ``{key: builder}`` (10 classes)."""
+    from . import models
+    return {"lenet5": lambda: models.LeNet5(num_classes=10, input_size=32, in_channels=3),
+            "vgg": lambda: models.vgg("vgg_cifar", num_classes=10),
+            "resnet20": lambda: models.resnet_cifar(20, num_classes=10)}
+
+
+def _archs_args(p):
+    p.add_argument("--archs", default=",".join(arch_builders()),
+                   help=f"comma-separated, from {', '.join(arch_builders())}")
+    p.add_argument("--train", type=int, default=10000, help="class-balanced training images")
+    p.add_argument("--val", type=int, default=5000,
+                   help="validation images carved from the training split (disjoint from --train)")
+    p.add_argument("--epochs", type=int, default=8)
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--lr", type=float, default=2e-3, help="Adam's peak LR (one-cycle schedule)")
+    p.add_argument("--threads", type=int, default=0, help="torch threads (0: CNNLIB_THREADS or torch's)")
+    p.add_argument("--note", default="", help="free text stored with the results (e.g. the load)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="", help="write the results as JSON here")
+
+
+@subcommand
+def cmd_archs(args):
+    """LeNet-5 / VGG / ResNet-20 with one recipe; epochs interleaved so times share the load."""
+    import torch
+    from . import models
+    from .summary import summary
+    from .data.augment import Augment
+    from .data.cifar10 import channel_stats, load_cifar10, normalizer
+    from .train import configure_threads, evaluate, fit
+    builders = arch_builders()
+    names = [a.strip() for a in args.archs.split(",")]
+    unknown = [a for a in names if a not in builders]
+    if unknown:
+        raise ValueError(f"unknown --archs {unknown}; allowed: {sorted(builders)}")
+    n_threads = configure_threads(args.threads or None)
+    rest, val = load_cifar10("train").split(args.val, seed=args.seed)
+    tr, te = rest.subset(args.train, seed=args.seed), load_cifar10("test")
+    mean, std = channel_stats(tr.X)
+    norm = normalizer(mean, std)
+    print(f"data: {tr.source}, train {len(tr)}, validation {len(val)} (from the training split), "
+          f"test {len(te)}; {n_threads} threads; load average {_load()}", flush=True)
+    runs = {}
+    for a in names:
+        torch.manual_seed(args.seed)
+        m = builders[a]()
+        opt = torch.optim.Adam(m.parameters(), lr=args.lr)
+        steps = args.epochs * -(-len(tr) // args.batch_size)
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=steps,
+                                                    cycle_momentum=False)
+        runs[a] = dict(model=m, opt=opt, sched=sched,
+                       aug=Augment(flip=True, crop=4, crop_mode="constant", seed=args.seed),
+                       out=dict(arch=a, params=models.count_params(m),
+                                mflops=summary(m, (1, 3, 32, 32)).total_flops / 1e6,
+                                sec=[], train_loss=[], train_acc=[], val_loss=[], val_acc=[]))
+    torch.manual_seed(args.seed)                    # batch order: the global generator, in turns
+    load_before = _load()
+    for epoch in range(1, args.epochs + 1):
+        for a, r in runs.items():                  # one epoch of each in turn: same load for all
+            h = fit(r["model"], (tr.X, tr.y), (val.X, val.y), epochs=1, batch_size=args.batch_size,
+                    optimizer=r["opt"], schedule=lambda o, n, s=r["sched"]: s, prepare=norm,
+                    augment=r["aug"], progress=False)
+            o = r["out"]
+            o["sec"].append(h["time"][-1])
+            for k in ("train_loss", "train_acc"):
+                o[k].append(h[k][-1])
+            o["val_loss"].append(h["test_loss"][-1])
+            o["val_acc"].append(h["test_acc"][-1])
+            print(f"  {MARK} epoch {epoch:2d} {a:<9} {o['sec'][-1]:6.1f} s  "
+                  f"val acc {o['val_acc'][-1]:.4f} (load {_load()})", flush=True)
+    results = []
+    for a, r in runs.items():
+        r["out"]["test_acc"] = evaluate(r["model"], (te.X, te.y), prepare=norm)["acc"]
+        results.append(r["out"])
+    print("\n| arch | params | MFLOP/image | val acc per epoch | test acc | s/epoch (median) |\n"
+          "|---|---|---|---|---|---|")
+    for o in results:
+        print(f"| {o['arch']} | {o['params']:,} | {o['mflops']:.1f} | "
+              f"{' '.join(f'{v:.3f}' for v in o['val_acc'])} | {o['test_acc']:.4f} | "
+              f"{MARK} {sorted(o['sec'])[len(o['sec']) // 2]:.1f} |")
+    _save(args.out, "archs", dict(source=tr.source, threads=n_threads, train=len(tr), val=len(val),
+                                  test=len(te), epochs=args.epochs, batch_size=args.batch_size,
+                                  lr=args.lr, note=args.note, load_before=load_before,
+                                  load_after=_load(), results=results,
+                                  command="python -m cnnlib.bench " + " ".join(sys.argv[1:])))
+    return results
+
+
+cmd_archs.add_arguments = _archs_args
 
 
 # ---------------------------------------------------------------- conv: NumPy core vs torch

@@ -14,7 +14,8 @@ A sentence that compares, ranks or interprets a result ("faster", "the best", "m
    white space),
    and ``condition`` states *exactly* what the sentence says: "monotone" is every step
    (``monotone``), "faster" a smaller measured time, "agrees" above the stated baseline by
-   the stated margin (``exceeds``).
+   the stated margin (``exceeds``); "A beat B in every run" is every value of A above every value
+   of B (``outranks``: the runs' spread, e.g. over seeds, is part of the evidence).
 
 When a condition is false, :class:`ClaimError` names the sentence and the numbers, and the build
 (``raise_on_error``) fails on that cell.
@@ -25,7 +26,7 @@ import math
 
 import numpy as np
 
-__all__ = ["ClaimError", "claim", "choose", "monotone", "exceeds"]
+__all__ = ["ClaimError", "claim", "choose", "monotone", "exceeds", "outranks"]
 
 
 class ClaimError(AssertionError):
@@ -86,3 +87,14 @@ def exceeds(value, baseline, margin):
     if nums[2] < 0:
         raise ValueError(f"margin must be >= 0, got {margin!r}")
     return nums[0] - nums[1] > nums[2]
+
+
+def outranks(a, b, margin=0.0):
+    """True when every value of ``a`` is above every value of ``b`` by more than ``margin``
+    (e.g. accuracies over several seeds: the worst run of A beats the best run of B)."""
+    a, b = [float(x) for x in a], [float(x) for x in b]
+    if not a or not b:
+        raise ValueError("a and b must each hold at least one value")
+    if margin < 0:
+        raise ValueError(f"margin must be >= 0, got {margin!r}")
+    return all(math.isfinite(x) for x in a + b) and min(a) - max(b) > margin

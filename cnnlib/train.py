@@ -245,7 +245,7 @@ def predict(model, data, *, batch_size=512, prepare=None, device=None, amp="auto
     cl = _use_channels_last(channels_last, device, model)
     model.eval()
     logits, labels = [], []
-    for xb, yb in tqdm(as_batches(data, batch_size), desc="eval", leave=False, disable=not progress):
+    for xb, yb in tqdm(as_batches(data, batch_size), desc="評価", leave=False, disable=not progress):
         xb = _to_input(xb, device, prepare, cl)
         with _autocast(device, dtype):
             logits.append(_tta_logits(model, xb, tta).cpu())
@@ -341,7 +341,7 @@ def _train_epoch(model, batches, opt, sched, loss_fn, prepare, augment, device, 
         tot_correct += int((out.argmax(1) == _hard_labels(yb)).sum())
         tot_n += n
         bar.update(1)
-        bar.set_postfix(loss=f"{tot_loss / tot_n:.3f}", acc=f"{tot_correct / tot_n:.3f}")
+        bar.set_postfix({"損失": f"{tot_loss / tot_n:.3f}", "正解率": f"{tot_correct / tot_n:.3f}"})
     return tot_loss / max(tot_n, 1), tot_correct / max(tot_n, 1)
 
 
@@ -375,7 +375,7 @@ def fit(model, train_data, test_data=None, *, epochs, batch_size=128, optimizer=
     ev = dict(batch_size=eval_batch_size, prepare=prepare, device=device, amp=amp,
               channels_last=cl)
     train_time = 0.0
-    ebar = tqdm(range(1, epochs + 1), desc="epoch", disable=not progress)
+    ebar = tqdm(range(1, epochs + 1), desc="エポック", disable=not progress)
     # One batch bar, reset every epoch: a new bar per epoch closed with leave=False would leave
     # an empty widget area per epoch in the static HTML book.
     bar = tqdm(total=steps, disable=not progress)
@@ -383,7 +383,7 @@ def fit(model, train_data, test_data=None, *, epochs, batch_size=128, optimizer=
         for epoch in ebar:
             t0 = time.perf_counter()
             bar.reset(total=steps)
-            bar.set_description(f"epoch {epoch}")
+            bar.set_description(f"エポック {epoch}")
             tl, ta = _train_epoch(model, batches, opt, sched, loss_fn, prepare, augment,
                                   device, dtype, cl, grad_clip, on_batch, on_step, epoch, bar)
             train_time += time.perf_counter() - t0
@@ -392,12 +392,12 @@ def fit(model, train_data, test_data=None, *, epochs, batch_size=128, optimizer=
                         test_acc=te.get("acc"), lr=opt.param_groups[0]["lr"],
                         time=train_time)
             ebar.set_postfix({k: f"{v:.3f}" for k, v in
-                              [("loss", tl), ("acc", ta), ("test_acc", te.get("acc"))] if v is not None})
+                              [("損失", tl), ("正解率", ta), ("評価の正解率", te.get("acc"))] if v is not None})
             if on_epoch is not None and on_epoch(epoch, hist, model):
                 break
     except KeyboardInterrupt:
         hist.interrupted = True
-        print(f"Interrupted: kept {hist.epochs} finished epoch(s) of history.")
+        print(f"中断しました: 終わった {hist.epochs} エポックの履歴を残します。")
     finally:
         bar.close()
         ebar.close()
@@ -494,7 +494,7 @@ def lr_sweep(make_model, data, lrs, *, steps=30, batch_size=128, optimizer="sgd"
     if n > len(X):
         raise ValueError(f"steps * batch_size = {n} exceeds the {len(X)} examples given")
     out = []
-    for lr in tqdm(lrs, desc="LR sweep", disable=not progress):
+    for lr in tqdm(lrs, desc="学習率スイープ", disable=not progress):
         rec = []
         fit(make_model(), (X[:n], y[:n]), epochs=1, batch_size=batch_size, optimizer=optimizer,
             lr=lr, seed=seed, progress=False, on_batch=lambda info: rec.append(info["loss"]),

@@ -122,6 +122,7 @@ def bar(values, labels, ylabel, title, fmt="{:.2f}", color="C0", ax=None):
     for b, v in zip(bars, values):
         ax.text(b.get_x() + b.get_width() / 2, b.get_height(), fmt.format(v), ha="center",
                 va="bottom", fontsize=8)
+    ax.margins(y=0.15)                            # room above the tallest bar for its label
     ax.set(ylabel=ylabel, title=title)
     ax.figure.tight_layout()
     return ax.figure
@@ -131,14 +132,61 @@ def prediction_grid(X, y, pred, classes, n=16, ncols=8, title="予測結果（�
     """The first ``n`` images, each drawn once, titled 'prediction (true)' in green or red."""
     n = min(n, len(X))
     nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * 1.25, nrows * 1.5), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * 1.3, nrows * 1.8), squeeze=False)
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < n:
             ok = int(pred[i]) == int(y[i])
             ax.imshow(_hwc(X[i]))
-            ax.set_title(f"{classes[int(pred[i])]}\n({classes[int(y[i])]})", fontsize=7,
-                         color="green" if ok else "red")
+            ax.set_title(f"{classes[int(pred[i])]}\n({classes[int(y[i])]})", fontsize=8,
+                         color="green" if ok else "red", pad=3)
     fig.suptitle(title)
-    fig.tight_layout()
+    fig.tight_layout(h_pad=0.8)
     return fig
+
+
+def _mark_divergence(ax, x, label, color="C3"):
+    """An x marker at the top edge of ``ax`` at ``x``, for a value that is inf or NaN."""
+    ax.plot([x], [1.0], "x", color=color, ms=10, mew=2, clip_on=False,
+            transform=ax.get_xaxis_transform(), label=label)
+
+
+def lr_sweep_plot(lrs, losses, chance=None, *, xlabel, ylabel, title, ax=None):
+    """Final loss per learning rate (log x); diverged runs (NaN/inf) as x at the top edge,
+    ``chance`` (e.g. ln K, the loss of a uniform guess) as a dashed line."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 3.4))
+    lrs, losses = np.asarray(lrs, float), np.asarray(losses, float)
+    ok = np.isfinite(losses)
+    ax.semilogx(lrs[ok], losses[ok], "o-", label="最後の損失")
+    for i, x in enumerate(lrs[~ok]):
+        _mark_divergence(ax, x, "発散（NaN）" if i == 0 else None)
+    ax.set_xlim(lrs.min() / 2, lrs.max() * 2)
+    if chance is not None:
+        ax.axhline(chance, color="gray", ls="--", lw=1, label=f"当て推量の損失 {chance:.2f}")
+    best = lrs[ok][np.argmin(losses[ok])]
+    ax.axvline(best, color="C1", ls=":", label=f"最小: {best:g}")
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    ax.figure.tight_layout()
+    return ax.figure
+
+
+def grad_norm_plot(runs, *, title, ax=None):
+    """Gradient norm per step for ``{label: norms}`` (log y); a run whose norm became inf/NaN
+    ends with an x at the top edge, at its first non-finite step."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.4))
+    for i, (label, norms) in enumerate(runs.items()):
+        n = np.asarray(norms, float)
+        bad = np.flatnonzero(~np.isfinite(n))
+        end = bad[0] if len(bad) else len(n)
+        ax.semilogy(np.arange(end), n[:end], lw=0.9, color=f"C{i}", label=label)
+        if len(bad):
+            _mark_divergence(ax, end, f"{label}: {end} ステップ目で inf/NaN", color=f"C{i}")
+    ax.set(xlabel="ステップ", ylabel="勾配ノルム", title=title)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    ax.figure.tight_layout()
+    return ax.figure

@@ -26,35 +26,50 @@ def args(**kw):
 
 
 def test_parse_recipe_presets_and_overrides():
-    kind, amp, hyp = bench.parse_recipe("book-fp32@5min", args(book_epochs=2, widths="8,8,16"))
+    kind, amp, hyp = bench.parse_recipe("book-fp32@8ep", args(book_epochs=2, widths="8,8,16"))
     assert (kind, amp, hyp["epochs"], hyp["widths"]) == ("book", None, 2, (8, 8, 16))
-    assert bench.parse_recipe("book-bf16@quick", args())[:2] == ("book", "bf16")
+    assert bench.parse_recipe("book-bf16@3ep", args())[:2] == ("book", "bf16")
     assert bench.parse_recipe("lesson", args()) == ("lesson", None, None)
-    for bad in ("book-bf16", "book-bf16@1min", "lesson@5min", "book"):
+    for bad in ("book-bf16", "book-bf16@1min", "lesson@8ep", "book"):
         with pytest.raises(ValueError, match="allowed: lesson, or book-bf16/book-fp32"):
             bench.parse_recipe(bad, args())
 
 
 def test_speedup_is_a_ratio_or_a_lower_bound():
-    book = dict(recipe="book-bf16@quick", t80=50.0)
+    book = dict(recipe="book-bf16@3ep", t80=50.0)
     assert bench.speedups([book, dict(recipe="lesson", t80=600.0)]) == [
-        "book-bf16@quick: 12.0x less time to 80% than the lesson"]
+        "book-bf16@3ep: 12.0x less time to 80% than the lesson"]
     assert bench.speedups([book, dict(recipe="lesson", t80=None, total_time=900.0)]) == [
-        "book-bf16@quick: the lesson did not reach 80% in 900 s; speed-up ≥ 18.0x"]
+        "book-bf16@3ep: the lesson did not reach 80% in 900 s; speed-up ≥ 18.0x"]
+    assert bench.speedup(book, dict(t80=None, total_time=899.0)) == (17.9, True)   # rounded down
 
 
 def test_bench_cifar10_runs_and_saves_both_kinds_of_run(tiny_cifar, tmp_path, capsys):
     out = tmp_path / "bench.json"
     common = ["cifar10", "--widths", "8,8,8", "--book-epochs", "1", "--lesson-epochs", "1",
               "--threads", "1", "--out", str(out)]
-    bench.main(common + ["--recipes", "book-fp32@quick,lesson"])
-    bench.main(common + ["--recipes", "book-fp32@quick", "--throughput", "1",
+    bench.main(common + ["--recipes", "book-fp32@3ep,lesson"])
+    bench.main(common + ["--recipes", "book-fp32@3ep", "--throughput", "1",
                          "--throughput-images", "20"])
     saved = json.loads(out.read_text())
     runs = saved["training"]["results"]
-    assert [r["recipe"] for r in runs] == ["book-fp32@quick", "lesson"]
+    assert [r["recipe"] for r in runs] == ["book-fp32@3ep", "lesson"]
     assert runs[0]["hyp"]["widths"] == [8, 8, 8] and runs[0]["epochs"] == 1
     assert 0 <= runs[0]["final_tta_acc"] <= 1 and runs[1]["final_tta_acc"] is None
-    assert saved["throughput"]["median"]["book-fp32@quick"] > 0
+    assert saved["throughput"]["median"]["book-fp32@3ep"] > 0
     timed = [line for line in capsys.readouterr().out.splitlines() if " s " in line or "ms" in line]
     assert timed and all(bench.MARK in line or line.startswith("|") for line in timed), timed
+
+
+def test_bench_archs_interleaves_epochs_and_saves_validation_curves(tiny_cifar, tmp_path):
+    out = tmp_path / "bench.json"
+    bench.main(["archs", "--archs", "lenet5,vgg", "--train", "20", "--val", "10", "--epochs", "2",
+                "--batch-size", "10", "--threads", "1", "--out", str(out)])
+    saved = json.loads(out.read_text())["archs"]
+    assert (saved["train"], saved["val"], saved["epochs"]) == (20, 10, 2)
+    assert [r["arch"] for r in saved["results"]] == ["lenet5", "vgg"]
+    for r in saved["results"]:
+        assert len(r["val_acc"]) == len(r["sec"]) == 2 and 0 <= r["test_acc"] <= 1
+        assert r["params"] > 0 and r["mflops"] > 0
+    with pytest.raises(ValueError, match="unknown --archs"):
+        bench.main(["archs", "--archs", "alexnet"])

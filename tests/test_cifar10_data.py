@@ -123,3 +123,16 @@ def test_subset_is_balanced_and_seeded(tree):
     assert torch.equal(a.X, b.X) and torch.bincount(a.y).tolist() == [2, 2, 2]
     with pytest.raises(ValueError, match="n must be"):
         s.subset(0)
+
+
+def test_split_carves_a_balanced_held_out_part_disjoint_from_the_rest(tree):
+    root, _ = tree
+    s = C.load_cifar10("train", path=root)
+    rest, held = s.split(3, seed=2)
+    assert torch.equal(held.X, s.subset(3, seed=2).X) and torch.bincount(held.y).tolist() == [1, 1, 1]
+    assert len(rest) + len(held) == len(s)
+    pixels = lambda part: {tuple(x.flatten().tolist()) for x in part.X}
+    assert not pixels(rest) & pixels(held) and pixels(rest) | pixels(held) == pixels(s)
+    for bad in (0, len(s), 2.0):
+        with pytest.raises(ValueError, match="n must be"):
+            s.split(bad)

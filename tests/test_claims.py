@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnlib.claims import ClaimError, choose, claim, exceeds, monotone
+from cnnlib.claims import ClaimError, choose, claim, exceeds, monotone, outranks
 
 CHAPTERS = sorted((Path(__file__).resolve().parents[1] / "chapters").glob("*.ipynb"))
 
@@ -50,6 +50,17 @@ def test_exceeds_is_above_the_baseline_by_more_than_the_margin():
     assert not exceeds(float("nan"), 0.0, 0.0)
     with pytest.raises(ValueError, match="margin"):
         exceeds(1, 0, -1)
+
+
+def test_outranks_means_the_worst_of_a_beats_the_best_of_b():
+    assert outranks([0.8, 0.9], [0.6, 0.7])
+    assert not outranks([0.8, 0.65], [0.6, 0.7])          # the means alone would say "beats"
+    assert not outranks([0.8], [0.75], margin=0.1)
+    assert not outranks([float("nan")], [0.1])
+    with pytest.raises(ValueError):
+        outranks([], [1])
+    with pytest.raises(ValueError, match="margin"):
+        outranks([1], [0], margin=-1)
 
 
 def guarded_sentences(nb):
