@@ -131,6 +131,8 @@ def test_split_carves_a_balanced_held_out_part_disjoint_from_the_rest(tree):
     rest, held = s.split(3, seed=2)
     assert torch.equal(held.X, s.subset(3, seed=2).X) and torch.bincount(held.y).tolist() == [1, 1, 1]
     assert len(rest) + len(held) == len(s)
+    assert torch.equal(held.X, s.X[s.order(seed=2)[:3]])
+    assert sorted(s.order(seed=2).tolist()) == list(range(len(s)))
     pixels = lambda part: {tuple(x.flatten().tolist()) for x in part.X}
     assert not pixels(rest) & pixels(held) and pixels(rest) | pixels(held) == pixels(s)
     for bad in (0, len(s), 2.0):

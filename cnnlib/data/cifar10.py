@@ -54,21 +54,21 @@ class ImageSplit:
         """The first ``n`` images of a seeded shuffle (class-balanced when ``balanced``)."""
         if not (isinstance(n, int) and 0 < n <= len(self)):
             raise ValueError(f"n must be an int in 1..{len(self)}, got {n!r}")
-        return self._take(self._order(seed, balanced)[:n])
+        return self._take(self.order(seed, balanced)[:n])
 
     def split(self, n, seed=0):
         """``(rest, held)``: ``held = subset(n, seed)`` and ``rest`` all the other images (in
         this split's order), e.g. a validation split carved from the training split."""
         if not (isinstance(n, int) and 0 < n < len(self)):
             raise ValueError(f"n must be an int in 1..{len(self) - 1}, got {n!r}")
-        idx = self._order(seed, True)
+        idx = self.order(seed, True)
         keep = torch.ones(len(self), dtype=torch.bool)
         keep[idx[:n]] = False
         return self._take(keep.nonzero().flatten()), self._take(idx[:n])
 
-    def _order(self, seed, balanced):
-        """A seeded shuffle of all indices; when ``balanced``, classes take turns (every prefix
-        is as balanced as the class counts allow)."""
+    def order(self, seed=0, balanced=True):
+        """All indices in a seeded shuffle; when ``balanced``, classes take turns, so every prefix
+        is a class-balanced draw (as balanced as the class counts allow)."""
         g = torch.Generator().manual_seed(seed)
         idx = torch.randperm(len(self), generator=g)
         if balanced:
