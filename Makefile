@@ -30,10 +30,16 @@ export JUPYTER_DATA_DIR := $(BUILD_HOME)/jupyter/data
 export JUPYTER_RUNTIME_DIR := $(BUILD_HOME)/jupyter/runtime
 export XDG_CACHE_HOME := $(BUILD_HOME)/cache
 export XDG_CONFIG_HOME := $(BUILD_HOME)/config
+HOME_DIRS := $(MPLCONFIGDIR) $(IPYTHONDIR) $(JUPYTER_CONFIG_DIR) $(JUPYTER_DATA_DIR) \
+             $(JUPYTER_RUNTIME_DIR) $(XDG_CACHE_HOME) $(XDG_CONFIG_HOME)
 
-.PHONY: install book book-fast test browser clean
+.PHONY: install home book book-fast test browser clean
 
-install: $(VENV)/.installed node_modules/.package-lock.json
+install: $(VENV)/.installed node_modules/.package-lock.json home
+
+# The folders above must exist (IPython otherwise warns and falls back to a temporary folder).
+home:
+	@mkdir -p $(HOME_DIRS)
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
