@@ -110,19 +110,27 @@ def bn_lr_runs(train, test, lrs, epochs=2, batch_size=64, widths=(16, 32, 64), s
 
 
 def bn_lr_figure(results, smooth=20):
-    """One panel per learning rate: moving-average training loss with and without BN."""
-    lrs = sorted({lr for lr, _ in results})
-    fig, axes = plt.subplots(1, len(lrs), figsize=(5.5 * len(lrs), 3.6), sharey=True,
-                             squeeze=False)
+    """One panel per learning rate: moving-average training loss with and without BN.
+
+    ``results`` is ``{seed: bn_lr_runs(...)}``; every seed is drawn (first seed solid, then
+    dashed, dotted, ...), so the figure shows how much the runs differ.
+    """
+    first = next(iter(results.values()))
+    lrs = sorted({lr for lr, _ in first})
+    fig, axes = plt.subplots(1, len(lrs), figsize=(5.5 * len(lrs), 3.8 + 0.4 * len(results)),
+                             sharey=True, squeeze=False)
+    styles = ("-", "--", ":", "-.")
     for ax, lr in zip(axes[0], lrs):
-        for bn, color in ((False, "#c62828"), (True, "#1565c0")):
-            r = results[lr, bn]
-            note = "、発散して損失が NaN" if np.isnan(r["loss"]).any() else ""
-            ax.plot(np.arange(smooth, len(r["loss"]) + 1), moving_average(r["loss"], smooth),
-                    color=color,
-                    label=f"BN {'あり' if bn else 'なし'}（テスト正解率 {r['test_acc']:.3f}{note}）")
+        for (seed, by_run), ls in zip(results.items(), styles * len(results)):
+            for bn, color in ((False, "#c62828"), (True, "#1565c0")):
+                r = by_run[lr, bn]
+                note = "、発散して損失が NaN" if np.isnan(r["loss"]).any() else ""
+                ax.plot(np.arange(smooth, len(r["loss"]) + 1), moving_average(r["loss"], smooth),
+                        color=color, ls=ls,
+                        label=f"BN {'あり' if bn else 'なし'}・シード {seed}（テスト正解率 "
+                              f"{r['test_acc']:.3f}{note}）")
         ax.set(title=f"学習率 {lr}", xlabel="ステップ", ylim=(0, 3))
-        ax.legend(fontsize=9)
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.25))  # below: no curve hidden
     axes[0, 0].set_ylabel(f"訓練損失（{smooth} ステップ移動平均）")
     fig.suptitle("BN の有無と学習率による収束の違い（MNIST）")
     fig.tight_layout()

@@ -89,7 +89,8 @@ def test_bn_lr_runs():
     res = E.bn_lr_runs(train, test, lrs=(0.01,), epochs=1, batch_size=8, widths=(4, 8))
     assert set(res) == {(0.01, False), (0.01, True)}
     assert all(len(r["loss"]) == 4 and 0 <= r["test_acc"] <= 1 for r in res.values())
-    E.bn_lr_figure(res, smooth=2)
+    fig = E.bn_lr_figure({0: res, 1: res}, smooth=2)
+    assert len(fig.axes[0].lines) == 4                    # 2 seeds x (with, without BN)
 
 
 def test_dropout_runs_and_table():
