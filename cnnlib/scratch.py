@@ -300,8 +300,8 @@ def plot_maps(maps, title, ncols=8):
     nrows = -(-len(maps) // ncols)
     vmin = min(0.0, float(maps.min()))
     vmax = float(maps.max()) if maps.max() > vmin else vmin + 1.0
-    fig, axes = plt.subplots(nrows, ncols, figsize=(1.2 * ncols, 1.5 * nrows + 0.5), squeeze=False,
-                             gridspec_kw=dict(hspace=0.45, wspace=0.15))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.2 * ncols, 1.35 * nrows + 0.5), squeeze=False,
+                             gridspec_kw=dict(hspace=0.3, wspace=0.15))
     for ax in axes.flat:
         ax.axis("off")
     for k, (ax, m) in enumerate(zip(axes.flat, maps)):
