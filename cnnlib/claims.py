@@ -16,13 +16,13 @@ A sentence that compares, ranks or interprets a result ("faster", "the best", "m
    (``monotone``), "faster" a smaller measured time, "agrees" above the stated baseline by
    the stated margin (``exceeds``).
 
+When a condition is false, :class:`ClaimError` names the sentence and the numbers, and the build
+(``raise_on_error``) fails on that cell.
+
 "Larger than the noise" needs a stated noise: for two classifiers scored on the same test images,
 ``paired_se`` is the standard error of their accuracy difference (the test set's sampling noise),
 so ``exceeds(acc_a, acc_b, 2 * paired_se(correct_a, correct_b))`` says "a beats b by more than
 twice that"; run-to-run noise is measured by seeded repeats (the range over seeds).
-
-When a condition is false, :class:`ClaimError` names the sentence and the numbers, and the build
-(``raise_on_error``) fails on that cell.
 
 Used in every chapter that draws a conclusion from a computation (chapters 1-8).
 """
@@ -30,7 +30,7 @@ import math
 
 import numpy as np
 
-__all__ = ["ClaimError", "claim", "choose", "monotone", "exceeds", "paired_se"]
+__all__ = ["ClaimError", "claim", "choose", "monotone", "exceeds"]
 
 
 class ClaimError(AssertionError):
@@ -72,6 +72,24 @@ def choose(cases, **numbers):
     return true[0]
 
 
+__all__ += ["paired_se"]
+
+
+def paired_se(a, b):
+    """Standard error of ``mean(a) - mean(b)`` for paired per-example scores.
+
+    ``a`` and ``b`` score the same examples in the same order, e.g. 1/0 for "classifier A/B got
+    test image i right": the result is ``std(a - b) / sqrt(n)`` (sample std), the size of the
+    accuracy difference that test-set sampling alone produces. Images both classifiers get right
+    (or both wrong) add nothing, which makes this much smaller than the two accuracies' own errors.
+    """
+    a, b = np.asarray(a, dtype=float).ravel(), np.asarray(b, dtype=float).ravel()
+    if a.shape != b.shape or a.size < 2:
+        raise ValueError(f"a and b must score the same examples (at least 2); got sizes {a.size} "
+                         f"and {b.size}")
+    return float(np.std(a - b, ddof=1) / np.sqrt(a.size))
+
+
 def monotone(values, increasing=True, strict=True):
     """True when every step of ``values`` goes the stated way (not just the ends)."""
     v = [float(x) for x in values]
@@ -91,18 +109,3 @@ def exceeds(value, baseline, margin):
     if nums[2] < 0:
         raise ValueError(f"margin must be >= 0, got {margin!r}")
     return nums[0] - nums[1] > nums[2]
-
-
-def paired_se(a, b):
-    """Standard error of ``mean(a) - mean(b)`` for paired per-example scores.
-
-    ``a`` and ``b`` score the same examples in the same order, e.g. 1/0 for "classifier A/B got
-    test image i right": the result is ``std(a - b) / sqrt(n)`` (sample std), the size of the
-    accuracy difference that test-set sampling alone produces. Images both classifiers get right
-    (or both wrong) add nothing, which makes this much smaller than the two accuracies' own errors.
-    """
-    a, b = np.asarray(a, dtype=float).ravel(), np.asarray(b, dtype=float).ravel()
-    if a.shape != b.shape or a.size < 2:
-        raise ValueError(f"a and b must score the same examples (at least 2); got sizes {a.size} "
-                         f"and {b.size}")
-    return float(np.std(a - b, ddof=1) / np.sqrt(a.size))
