@@ -20,6 +20,11 @@ A sentence that compares, ranks or interprets a result ("faster", "the best", "m
 When a condition is false, :class:`ClaimError` names the sentence and the numbers, and the build
 (``raise_on_error``) fails on that cell.
 
+"Larger than the noise" needs a stated noise: for two classifiers scored on the same test images,
+``paired_se`` is the standard error of their accuracy difference (the test set's sampling noise),
+so ``exceeds(acc_a, acc_b, 2 * paired_se(correct_a, correct_b))`` says "a beats b by more than
+twice that"; run-to-run noise is measured by seeded repeats (the range over seeds).
+
 Used in every chapter that draws a conclusion from a computation (chapters 1-8).
 """
 import math
@@ -66,6 +71,24 @@ def choose(cases, **numbers):
         raise ClaimError(f"exactly one sentence must hold, but {len(true)} do "
                          f"({true or list(cases)}): {_numbers_text(numbers)}")
     return true[0]
+
+
+__all__ += ["paired_se"]
+
+
+def paired_se(a, b):
+    """Standard error of ``mean(a) - mean(b)`` for paired per-example scores.
+
+    ``a`` and ``b`` score the same examples in the same order, e.g. 1/0 for "classifier A/B got
+    test image i right": the result is ``std(a - b) / sqrt(n)`` (sample std), the size of the
+    accuracy difference that test-set sampling alone produces. Images both classifiers get right
+    (or both wrong) add nothing, which makes this much smaller than the two accuracies' own errors.
+    """
+    a, b = np.asarray(a, dtype=float).ravel(), np.asarray(b, dtype=float).ravel()
+    if a.shape != b.shape or a.size < 2:
+        raise ValueError(f"a and b must score the same examples (at least 2); got sizes {a.size} "
+                         f"and {b.size}")
+    return float(np.std(a - b, ddof=1) / np.sqrt(a.size))
 
 
 def monotone(values, increasing=True, strict=True):

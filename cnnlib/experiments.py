@@ -4,8 +4,8 @@
   with residual connections (``grad_flow_runs`` / ``grad_flow_figure``);
 - batch norm: per-step loss with and without BN at several learning rates
   (``bn_lr_runs`` / ``bn_lr_figure``);
-- dropout: train (eval mode) and test accuracy per epoch for several drop rates
-  (``dropout_runs`` / ``dropout_figure`` / ``dropout_table``).
+- dropout: train and validation accuracy (eval mode) per epoch for several drop rates and seeds,
+  the final models' test accuracy (``dropout_runs`` / ``dropout_figure`` / ``dropout_table``).
 
 Training goes through ``cnnlib.train.fit``; every run starts from ``set_seed(seed)``.
 """
@@ -15,6 +15,7 @@ import torch
 from tqdm.auto import tqdm
 
 from . import models as M
+from .checks import check_int
 from . import viz  # noqa: F401  (Japanese font)
 from .scratch import smooth as moving_average
 from .train import evaluate, fit
@@ -45,7 +46,7 @@ def grad_flow_runs(X, y, depth=56, widths=(8, 16, 32), steps=50, batch_size=32, 
         raise ValueError(f"need steps * batch_size = {steps * batch_size} images; got {len(X)}")
     n = (depth - 2) // 6
     runs = {}
-    for residual in (False, True):
+    for residual in tqdm((False, True), desc=f"プレーン → 残差接続あり（シード {seed}）"):
         set_seed(seed)
         model = M.ResNet((n,) * 3, widths, num_classes=10, in_channels=X.shape[1], stem="cifar",
                          residual=residual)
@@ -58,7 +59,7 @@ def grad_flow_runs(X, y, depth=56, widths=(8, 16, 32), steps=50, batch_size=32, 
 
         fit(model, (X[:steps * batch_size], y[:steps * batch_size]), epochs=1,
             batch_size=batch_size, optimizer=lambda p: torch.optim.SGD(p, lr=lr, momentum=0.9),
-            amp=None, seed=seed, on_batch=on_batch, device=device)
+            amp=None, seed=seed, on_batch=on_batch, device=device, progress=False)
         runs[RESIDUAL if residual else PLAIN] = record
     return runs
 
@@ -82,7 +83,7 @@ def grad_flow_figure(runs, depth):
         axes[2].plot(x[k - 1:], moving_average(rec["loss"], k), color=colors[name],
                      label=f"{name}（{k} ステップ移動平均）")
     axes[2].set(xlabel="ステップ", ylabel="訓練損失（ミニバッチ）", title="損失の推移")
-    axes[2].legend()
+    axes[2].legend(loc="lower left")
     fig.tight_layout()
     return fig
 
@@ -95,7 +96,7 @@ def bn_lr_runs(train, test, lrs, epochs=2, batch_size=64, widths=(16, 32, 64), s
     """
     results = {}
     grid = [(lr, bn) for lr in lrs for bn in (False, True)]
-    for lr, bn in tqdm(grid, desc="学習"):
+    for lr, bn in tqdm(grid, desc=f"学習率と BN の組み合わせ（シード {seed}）"):
         set_seed(seed)
         model = M.SimpleCNN(train[0].shape[1], widths, batch_norm=bn,
                             input_size=train[0].shape[-1])
@@ -109,66 +110,102 @@ def bn_lr_runs(train, test, lrs, epochs=2, batch_size=64, widths=(16, 32, 64), s
 
 
 def bn_lr_figure(results, smooth=20):
-    """One panel per learning rate: moving-average training loss with and without BN."""
-    lrs = sorted({lr for lr, _ in results})
-    fig, axes = plt.subplots(1, len(lrs), figsize=(5.5 * len(lrs), 3.6), sharey=True,
-                             squeeze=False)
+    """One panel per learning rate: moving-average training loss with and without BN.
+
+    ``results`` is ``{seed: bn_lr_runs(...)}``; every seed is drawn (first seed solid, then
+    dashed, dotted, ...), so the figure shows how much the runs differ.
+    """
+    first = next(iter(results.values()))
+    lrs = sorted({lr for lr, _ in first})
+    fig, axes = plt.subplots(1, len(lrs), figsize=(5.5 * len(lrs), 3.8 + 0.4 * len(results)),
+                             sharey=True, squeeze=False)
+    styles = ("-", "--", ":", "-.")
     for ax, lr in zip(axes[0], lrs):
-        for bn, color in ((False, "#c62828"), (True, "#1565c0")):
-            r = results[lr, bn]
-            note = "、発散して損失が NaN" if np.isnan(r["loss"]).any() else ""
-            ax.plot(np.arange(smooth, len(r["loss"]) + 1), moving_average(r["loss"], smooth),
-                    color=color,
-                    label=f"BN {'あり' if bn else 'なし'}（テスト精度 {r['test_acc']:.3f}{note}）")
+        for (seed, by_run), ls in zip(results.items(), styles * len(results)):
+            for bn, color in ((False, "#c62828"), (True, "#1565c0")):
+                r = by_run[lr, bn]
+                note = "、発散して損失が NaN" if np.isnan(r["loss"]).any() else ""
+                ax.plot(np.arange(smooth, len(r["loss"]) + 1), moving_average(r["loss"], smooth),
+                        color=color, ls=ls,
+                        label=f"BN {'あり' if bn else 'なし'}・シード {seed}（テスト正解率 "
+                              f"{r['test_acc']:.3f}{note}）")
         ax.set(title=f"学習率 {lr}", xlabel="ステップ", ylim=(0, 3))
-        ax.legend(fontsize=9)
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.25))  # below: no curve hidden
     axes[0, 0].set_ylabel(f"訓練損失（{smooth} ステップ移動平均）")
     fig.suptitle("BN の有無と学習率による収束の違い（MNIST）")
     fig.tight_layout()
     return fig
 
 
-def dropout_runs(train, test, ps, hidden=(512, 512), epochs=30, lr=3e-4, batch_size=64, seed=0,
-                 device=None):
-    """MLP with each dropout rate p: per-epoch train accuracy/loss (eval mode) and test ones.
+def dropout_runs(train, val, ps, seeds=(0,), hidden=(512, 512), epochs=30, lr=3e-4, batch_size=64,
+                 eval_every=1, test=None, device=None):
+    """An MLP for every dropout rate p and seed: train and validation accuracy/loss (eval mode).
 
-    Returns ``{p: {"train_acc", "train_loss", "test_acc", "test_loss"}}`` (arrays).
+    Both splits are measured after every ``eval_every``-th epoch and after the last one. The
+    validation split is for choosing p; ``test`` (optional) is evaluated once, on the final model.
+    Returns ``{(p, seed): {"epoch", "train_acc", "train_loss", "val_acc", "val_loss" (arrays),
+    "test_acc", "test_loss" (floats, None without ``test``), "model"}}``.
     """
+    check_int(eval_every, "eval_every", 1)
     runs = {}
-    for p in tqdm(ps, desc="ドロップアウト率"):
+    for p, seed in tqdm([(p, s) for p in ps for s in seeds], desc="ドロップアウト率とシード"):
         set_seed(seed)
         model = M.MLP(int(np.prod(train[0].shape[1:])), hidden, 10, dropout=p)
-        rows = []
-        hist = fit(model, train, test, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
-                   device=device, progress=False,
-                   on_epoch=lambda e, h, m, rows=rows: rows.append(evaluate(m, train)) and False)
-        runs[p] = dict(train_acc=np.array([r["acc"] for r in rows]),
-                       train_loss=np.array([r["loss"] for r in rows]),
-                       test_acc=np.array(hist["test_acc"]), test_loss=np.array(hist["test_loss"]))
+        rec = {k: [] for k in ("epoch", "train_acc", "train_loss", "val_acc", "val_loss")}
+
+        def on_epoch(epoch, hist, m, rec=rec):
+            if epoch % eval_every == 0 or epoch == epochs:
+                rec["epoch"].append(epoch)
+                for split, data in (("train", train), ("val", val)):
+                    r = evaluate(m, data)
+                    rec[f"{split}_acc"].append(r["acc"])
+                    rec[f"{split}_loss"].append(r["loss"])
+            return False
+
+        fit(model, train, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, device=device,
+            progress=False, on_epoch=on_epoch)
+        te = evaluate(model, test) if test is not None else {}
+        runs[p, seed] = {**{k: np.array(v) for k, v in rec.items()}, "test_acc": te.get("acc"),
+                         "test_loss": te.get("loss"), "model": model}
     return runs
 
 
-def dropout_table(runs, last=5):
-    """{p: {"train", "test", "gap", "loss"}}: accuracies and test loss averaged over ``last`` epochs."""
-    return {p: dict(train=float(r["train_acc"][-last:].mean()),
-                    test=float(r["test_acc"][-last:].mean()),
-                    gap=float((r["train_acc"] - r["test_acc"])[-last:].mean()),
-                    loss=float(r["test_loss"][-last:].mean())) for p, r in runs.items()}
+def dropout_table(runs, last=1):
+    """``{p: {"train", "val", "gap", "val_loss", "test", "test_loss": array over seeds}}``.
+
+    Train/validation values are averaged over each run's ``last`` evaluations (``gap`` = train
+    accuracy - validation accuracy); test values are the final model's (NaN without a test split).
+    """
+    table = {}
+    for (p, seed), r in runs.items():
+        row = table.setdefault(p, {k: [] for k in ("train", "val", "gap", "val_loss", "test",
+                                                   "test_loss")})
+        row["train"].append(r["train_acc"][-last:].mean())
+        row["val"].append(r["val_acc"][-last:].mean())
+        row["gap"].append((r["train_acc"] - r["val_acc"])[-last:].mean())
+        row["val_loss"].append(r["val_loss"][-last:].mean())
+        row["test"].append(np.nan if r["test_acc"] is None else r["test_acc"])
+        row["test_loss"].append(np.nan if r["test_loss"] is None else r["test_loss"])
+    return {p: {k: np.array(v, dtype=float) for k, v in row.items()} for p, row in table.items()}
 
 
 def dropout_figure(runs, title):
-    """Accuracy (train dashed, test solid), train-test gap and test loss per epoch, per p."""
+    """Per p, the mean over seeds (line) and the seeds' range (band) of: accuracy (train dashed,
+    validation solid), train - validation accuracy, validation loss; one point per evaluation."""
     fig, axes = plt.subplots(1, 3, figsize=(14, 3.8))
-    for i, (p, r) in enumerate(runs.items()):
-        e = np.arange(1, len(r["test_acc"]) + 1)
-        c = f"C{i}"
-        axes[0].plot(e, r["train_acc"], color=c, ls="--")
-        axes[0].plot(e, r["test_acc"], color=c, label=f"p = {p}")
-        axes[1].plot(e, r["train_acc"] - r["test_acc"], color=c, label=f"p = {p}")
-        axes[2].plot(e, r["test_loss"], color=c, label=f"p = {p}")
-    axes[0].set(title="精度（破線: 訓練、実線: テスト）", ylim=(0.8, 1.005))
-    axes[1].set(title="訓練精度 − テスト精度（過学習の度合い）")
-    axes[2].set(title="テスト損失")
+    ps = sorted({p for p, _ in runs})
+    for i, p in enumerate(ps):
+        rs = [r for (q, _), r in runs.items() if q == p]
+        e, c = rs[0]["epoch"], f"C{i}"
+        curves = [(axes[0], "train_acc", "--", None), (axes[0], "val_acc", "-", f"p = {p}"),
+                  (axes[1], "gap", "-", f"p = {p}"), (axes[2], "val_loss", "-", f"p = {p}")]
+        for ax, key, ls, label in curves:
+            v = np.array([r["train_acc"] - r["val_acc"] if key == "gap" else r[key] for r in rs])
+            ax.plot(e, v.mean(0), color=c, ls=ls, label=label)
+            ax.fill_between(e, v.min(0), v.max(0), color=c, alpha=0.15, lw=0)
+    axes[0].set(title="正解率（破線: 訓練、実線: 検証）", ylim=(0.8, 1.005))
+    axes[1].set(title="訓練正解率 − 検証正解率（過学習の度合い）")
+    axes[2].set(title="検証損失")
     for ax in axes:
         ax.set_xlabel("エポック")
         ax.legend(fontsize=9)

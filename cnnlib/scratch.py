@@ -56,7 +56,7 @@ def fit(model, X, y, optimizer, epochs=1, batch_size=64, val=None, evals_per_epo
         model.train()
         t_epoch = c_epoch = 0.0
         hist["lr"].append(optimizer.lr)
-        for b, idx in enumerate(tqdm(batches, desc=f"{desc} epoch {epoch + 1}/{epochs}",
+        for b, idx in enumerate(tqdm(batches, desc=f"{desc} エポック {epoch + 1}/{epochs}",
                                      disable=not progress, mininterval=1.0)):
             t0, c0 = time.perf_counter(), time.process_time()
             logits = model.forward(X[idx])
@@ -153,30 +153,36 @@ def fit_torch(net, X, y, epochs=1, batch_size=64, lr=1e-3, optimizer=None, sched
               seed=0, device=None, progress=True, desc="PyTorch"):
     """Train a torch model (Adam(lr) unless ``optimizer`` is given) on in-memory tensors.
 
-    ``scheduler.step()`` runs after every epoch. Returns {'epoch_time', 'train_time'} (seconds).
+    The mini-batches come in the same order as ``fit(..., seed=seed)`` draws them for a NumPy
+    model, so a twin made by ``to_torch`` sees exactly the batches its NumPy original saw.
+    ``scheduler.step()`` runs after every epoch. Returns {'loss' (per step), 'epoch_time',
+    'epoch_cpu' (this process's CPU time), 'train_time'} (seconds).
     """
     device = device or torch.device("cpu")
     net.to(device).train()
     X, y = torch.as_tensor(X, device=device), torch.as_tensor(y, device=device)
     opt = optimizer or torch.optim.Adam(net.parameters(), lr=lr)
     crit = nn.CrossEntropyLoss()
-    gen, times = torch.Generator().manual_seed(seed), []
+    rng, losses, times, cpu = np.random.default_rng(seed), [], [], []
     for epoch in range(epochs):
-        order = torch.randperm(len(X), generator=gen).to(device)
-        t0 = time.perf_counter()
-        for i in tqdm(range(0, len(X), batch_size), desc=f"{desc} epoch {epoch + 1}/{epochs}",
-                      disable=not progress, mininterval=1.0):
-            idx = order[i:i + batch_size]
+        batches = _batches(len(X), batch_size, rng)
+        t0, c0 = time.perf_counter(), time.process_time()
+        for idx in tqdm(batches, desc=f"{desc} エポック {epoch + 1}/{epochs}", disable=not progress,
+                        mininterval=1.0):
+            idx = torch.from_numpy(idx).to(device)
             opt.zero_grad(set_to_none=True)
-            crit(net(X[idx]), y[idx]).backward()
+            loss = crit(net(X[idx]), y[idx])
+            loss.backward()
             opt.step()
+            losses.append(loss.item())
         if device.type == "cuda":
             torch.cuda.synchronize()
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
         if scheduler is not None:
             scheduler.step()
     net.eval()
-    return {"epoch_time": times, "train_time": sum(times)}
+    return {"loss": losses, "epoch_time": times, "epoch_cpu": cpu, "train_time": sum(times)}
 
 
 @torch.no_grad()
@@ -285,17 +291,21 @@ def plot_filters(W, title, max_in=8):
 
 
 def plot_maps(maps, title, ncols=8):
-    """Feature maps (K, H, W) of one image as a grid with a shared grey scale per map."""
+    """Feature maps (K, H, W) of one image as a grid, all on one grey scale (0, or the smallest
+    value if negative, = black; the largest value in ``maps`` = white), each map labelled with its
+    channel number above it."""
     import matplotlib.pyplot as plt
     from . import viz  # noqa: F401
     maps = np.asarray(maps)
     nrows = -(-len(maps) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(1.2 * ncols, 1.25 * nrows + 0.4), squeeze=False)
+    vmin = min(0.0, float(maps.min()))
+    vmax = float(maps.max()) if maps.max() > vmin else vmin + 1.0
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.2 * ncols, 1.35 * nrows + 0.5), squeeze=False,
+                             gridspec_kw=dict(hspace=0.3, wspace=0.15))
     for ax in axes.flat:
         ax.axis("off")
     for k, (ax, m) in enumerate(zip(axes.flat, maps)):
-        ax.imshow(m, cmap="gray")
-        ax.set_title(str(k), fontsize=8)
+        ax.imshow(m, cmap="gray", vmin=vmin, vmax=vmax)
+        ax.set_title(f"チャネル {k}", fontsize=8, pad=3)
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
     return fig

@@ -94,3 +94,18 @@ def test_the_sentence_check_can_fail():
     nb = {"cells": [{"cell_type": "markdown", "source": ["A は速い。"]},
                     {"cell_type": "code", "source": ["claim('B は速い', True)\n"]}]}
     assert guarded_sentences(nb) == ["B は速い"]
+
+
+def test_paired_se_is_the_noise_of_an_accuracy_difference():
+    from cnnlib.claims import paired_se
+    a = np.array([1, 1, 1, 0, 1, 0, 1, 1])
+    assert paired_se(a, a) == 0.0                          # the same answers: no difference at all
+    b = np.array([1, 0, 1, 0, 1, 1, 0, 1])
+    d = a - b
+    assert paired_se(a, b) == pytest.approx(d.std(ddof=1) / np.sqrt(len(d)))
+    rng = np.random.default_rng(0)                         # agrees with the spread of resampled differences
+    a, b = rng.random(4000) < 0.9, rng.random(4000) < 0.85
+    boot = [np.mean(a[i]) - np.mean(b[i]) for i in rng.integers(0, 4000, (400, 4000))]
+    assert paired_se(a, b) == pytest.approx(np.std(boot), rel=0.15)
+    with pytest.raises(ValueError, match="same examples"):
+        paired_se([1, 0, 1], [1, 0])

@@ -89,19 +89,30 @@ def test_bn_lr_runs():
     res = E.bn_lr_runs(train, test, lrs=(0.01,), epochs=1, batch_size=8, widths=(4, 8))
     assert set(res) == {(0.01, False), (0.01, True)}
     assert all(len(r["loss"]) == 4 and 0 <= r["test_acc"] <= 1 for r in res.values())
-    E.bn_lr_figure(res, smooth=2)
+    fig = E.bn_lr_figure({0: res, 1: res}, smooth=2)
+    assert len(fig.axes[0].lines) == 4                    # 2 seeds x (with, without BN)
 
 
 def test_dropout_runs_and_table():
-    train, test = data(24), data(16, seed=1)
-    runs = E.dropout_runs(train, test, ps=(0.0, 0.5), hidden=(16,), epochs=3, batch_size=8)
-    assert set(runs) == {0.0, 0.5}
-    assert all(len(r["train_acc"]) == len(r["test_loss"]) == 3 for r in runs.values())
+    train, val, test = data(24), data(16, seed=1), data(20, seed=2)
+    runs = E.dropout_runs(train, val, ps=(0.0, 0.5), seeds=(0, 1), hidden=(16,), epochs=5,
+                          batch_size=8, eval_every=2, test=test)
+    assert set(runs) == {(0.0, 0), (0.0, 1), (0.5, 0), (0.5, 1)}
+    r = runs[0.5, 1]
+    assert list(r["epoch"]) == [2, 4, 5] and len(r["train_acc"]) == len(r["val_loss"]) == 3
+    assert r["test_acc"] == pytest.approx(E.evaluate(r["model"], test)["acc"])
+    assert not np.array_equal(runs[0.5, 0]["val_loss"], runs[0.5, 1]["val_loss"])   # seeds differ
     table = E.dropout_table(runs, last=2)
-    r = runs[0.5]
-    assert table[0.5]["test"] == pytest.approx(r["test_acc"][-2:].mean())
-    assert table[0.5]["gap"] == pytest.approx((r["train_acc"] - r["test_acc"])[-2:].mean())
+    assert table[0.5]["val"][1] == pytest.approx(r["val_acc"][-2:].mean())
+    assert table[0.5]["gap"][1] == pytest.approx((r["train_acc"] - r["val_acc"])[-2:].mean())
+    assert table[0.5]["test"][1] == r["test_acc"] and len(table[0.0]["train"]) == 2
+    again = E.dropout_runs(train, val, ps=(0.5,), seeds=(1,), hidden=(16,), epochs=5, batch_size=8,
+                           eval_every=2)
+    assert np.array_equal(again[0.5, 1]["val_loss"], r["val_loss"]) and again[0.5, 1]["test_acc"] is None
+    assert np.isnan(E.dropout_table(again)[0.5]["test"]).all()
     E.dropout_figure(runs, "t")
+    with pytest.raises(ValueError, match="eval_every"):
+        E.dropout_runs(train, val, ps=(0.0,), eval_every=0)
 
 
 def test_show_source_displays_highlighted_code(monkeypatch):
