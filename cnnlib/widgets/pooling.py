@@ -117,8 +117,8 @@ class PoolExplorer(PageWidget):
 
     @t.observe("input_text")
     def _on_input_text(self, change):
-        if self.inputs.get(self.input_name) != change["new"]:
-            self.input_name = self.custom_name
+        if self.input_name in self.inputs and self.inputs[self.input_name] != change["new"]:
+            self.input_name = self.custom_name           # an edited preset is a custom input
 
     @t.observe("input_name", "input_text", "mode", "kernel_size", "stride", "padding")
     def _on_settings(self, _):

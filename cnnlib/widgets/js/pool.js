@@ -96,8 +96,9 @@ function render({model, el}) {
     save(model, v in presets ? {input_name: v, input_text: presets[v]} : {input_name: v});
   });
   const inputText = textControl("入力の値", "input_text", text => {
-    const same = get("inputs")[get("input_name")] === text;
-    save(model, same ? {input_text: text} : {input_text: text, input_name: get("custom_name")});
+    const presets = get("inputs"), name = get("input_name");   // an edited preset is a custom input
+    save(model, name in presets && presets[name] !== text ? {input_text: text, input_name: get("custom_name")}
+                                                          : {input_text: text});
   });
   const modeButtons = h("div", {class: "cnnw-row cnnw-modes", role: "group", "aria-label": "種類"});
   const sliders = {kernel_size: "カーネル K", stride: "ストライド S", padding: "パディング P"};
@@ -127,7 +128,7 @@ function render({model, el}) {
     inputSelect.update([...Object.keys(get("inputs")), get("photo_name"), get("custom_name")],
                        get("input_name"));
     inputText.update(get("input_text"));
-    inputText.area.disabled = isPhoto();
+    inputText.el.hidden = isPhoto();                     // the photo has no text form
     if (modeButtons.childElementCount !== get("modes").length) {
       modeButtons.replaceChildren(...get("modes").map(m => h("button", {
         class: "cnnw-button", "data-mode": m, text: m, onclick: () => save(model, {mode: m})})));
@@ -190,6 +191,7 @@ function render({model, el}) {
       const where = gp ? "パディング後の入力" : "入力";
       detail.innerHTML = `<div class="cnnw-sum">出力[${i}, ${j}] = 窓の最大値 = <b>${value}</b>` +
         `（勝者は${where}の (${cells[w][0]}, ${cells[w][1]})、オレンジ色）。${tie}</div>`;
+      if (isPhoto()) { winsBox.innerHTML = ""; return; }
       const classes = {};
       view.wins.forEach((row, r) => row.forEach((c, q) => { if (c > 1) classes[`${r},${q}`] = "win"; }));
       winsBox.innerHTML = `<div class="cnnw-row">${matrixHtml(view.wins, "勝った回数", classes)}</div>` +
