@@ -10,7 +10,6 @@ functions (``conv_view`` / ``pool_view``). Needs the built book (``make book``).
 """
 from __future__ import annotations
 
-import json
 import time
 
 import numpy as np
@@ -196,30 +195,41 @@ def formatted(a):
     return [[fmt_number(v) for v in row] for row in np.asarray(a)]
 
 
-def check_conv(root, x, state):
-    """The page's message, output table and the sum at the shown position agree with conv_view."""
-    p, s, d = (int(root.locator(f"input[data-trait={t}]").input_value())
-               for t in ("padding", "stride", "dilation"))
-    text = root.locator("textarea[data-trait=kernel_text]").input_value()
-    kind, message, out, _ = conv_view(x, text, p, s, d)
+def settings(root, *traits):
+    return [int(root.locator(f"input[data-trait={t}]").input_value()) for t in traits]
+
+
+def check_shown(root, kind, message, out, detail, tables=()):
+    """The message, the tables and the detail at the shown position agree with Python's view."""
     assert root.locator(".cnnw-message").inner_html() == normalized(root.page, feedback(kind, message))
     if out is None:
         assert root.locator(".cnnw-maps").inner_html() == ""
         return 1
-    if x.shape[0] <= 8:
-        assert table(root, f"出力 ({out.shape[0]}×{out.shape[1]})") == formatted(out)
-    t = int(root.locator("input[data-trait=position]").input_value())
-    i, j = divmod(t, out.shape[1])
-    assert f"出力[{i}, {j}] = 積の合計 = {fmt_number(out[i, j])}" in root.locator(".cnnw-detail").inner_text()
+    for caption, a in tables:
+        assert table(root, caption) == formatted(a), caption
+    i, j = divmod(settings(root, "position")[0], out.shape[1])
+    assert detail(i, j) in root.locator(".cnnw-detail").inner_text()
     return 1
 
 
+def check_conv(root, x):
+    text = root.locator("textarea[data-trait=kernel_text]").input_value()
+    kind, message, out, _ = conv_view(x, text, *settings(root, "padding", "stride", "dilation"))
+    tables = [(f"出力 ({out.shape[0]}×{out.shape[1]})", out)] if out is not None and x.shape[0] <= 8 else []
+    return check_shown(root, kind, message, out,
+                       lambda i, j: f"出力[{i}, {j}] = 積の合計 = {fmt_number(out[i, j])}", tables)
+
+
+def explorer(pages, kind):
+    """The page's only explorer of this kind: (page, its root element, saved state, photo)."""
+    (docname, mid, state), = widgets_of(kind)
+    page, _ = pages(docname)
+    return page, page.locator(f".bt-{mid}"), state, np.array(state["photo"], dtype=float) / 255.0
+
+
 def test_conv_explorer_computes_in_the_page(pages):
-    (docname, mid, state), = widgets_of("conv")
-    page, report = pages(docname)
-    root = page.locator(f".bt-{mid}")
+    page, root, state, photo = explorer(pages, "conv")
     inputs = {name: np.array(v, dtype=float) for name, v in state["inputs"].items()}
-    photo = np.array(state["photo"], dtype=float) / 255.0
 
     def run():
         n = 0
@@ -233,7 +243,7 @@ def test_conv_explorer_computes_in_the_page(pages):
                     set_range(root, "padding", p)
                     set_range(root, "stride", s)
                     set_range(root, "dilation", d)
-                    n += check_conv(root, x, state)
+                    n += check_conv(root, x)
             if name == state["photo_name"]:
                 assert root.locator("canvas").count() == 2
         # typed kernels: custom, fractions, IME input, then every kind of bad text
@@ -241,49 +251,39 @@ def test_conv_explorer_computes_in_the_page(pages):
                      "1 2\n3", "abc", "", "1e308", "\n".join(["1 1 1 1 1 1 1"] * 7), "1 " * 3000]:
             root.locator("textarea[data-trait=kernel_text]").fill(text)
             assert root.locator("select[data-trait=kernel_name]").input_value() == state["custom_name"]
-            n += check_conv(root, photo, state)
+            n += check_conv(root, photo)
         root.locator("select[data-trait=input_name]").select_option("レッスンの5×5")
         root.locator("textarea[data-trait=kernel_text]").fill("1 1 1 1 1 1")
         set_range(root, "padding", 0)
         assert "窓を1つも置けません" in root.locator(".cnnw-message").inner_text()
-        n += check_conv(root, inputs["レッスンの5×5"], state)
+        n += check_conv(root, inputs["レッスンの5×5"])
         root.locator("textarea[data-trait=kernel_text]").fill("1 0\n0 -1")
         set_range(root, "stride", 1)
         set_range(root, "dilation", 1)
         for t in (0, 7, 15):                              # the position slider and the sum
             set_range(root, "position", t)
-            n += check_conv(root, inputs["レッスンの5×5"], state)
+            n += check_conv(root, inputs["レッスンの5×5"])
         root.locator("button.cnnw-play").click()          # 再生 steps the window
         page.wait_for_timeout(1800)
         root.locator("button.cnnw-play").click()
         assert int(root.locator("input[data-trait=position]").input_value()) != 15
-        n += check_conv(root, inputs["レッスンの5×5"], state)
+        n += check_conv(root, inputs["レッスンの5×5"])
         return n
     timed(run)
 
 
 def check_pool(root, source, mode):
-    k, s, p = (int(root.locator(f"input[data-trait={t}]").input_value())
-               for t in ("kernel_size", "stride", "padding"))
-    kind, message, x, out, wins = pool_view(source, mode, k, s, p)
-    assert root.locator(".cnnw-message").inner_html() == normalized(root.page, feedback(kind, message))
-    if out is None:
-        return 1
-    if isinstance(source, str):
-        assert table(root, f"出力 ({out.shape[0]}×{out.shape[1]})") == formatted(out)
-    if wins is not None and isinstance(source, str):
-        assert table(root, "勝った回数") == formatted(wins)
-    t = int(root.locator("input[data-trait=position]").input_value())
-    i, j = divmod(t, out.shape[1])
-    assert f"= {fmt_number(out[i, j])}" in root.locator(".cnnw-detail").inner_text()
-    return 1
+    kind, message, x, out, wins = pool_view(source, mode, *settings(root, "kernel_size", "stride", "padding"))
+    tables = []
+    if out is not None and isinstance(source, str):
+        tables.append((f"出力 ({out.shape[0]}×{out.shape[1]})", out))
+        if wins is not None:
+            tables.append(("勝った回数", wins))
+    return check_shown(root, kind, message, out, lambda i, j: f"= {fmt_number(out[i, j])}", tables)
 
 
 def test_pool_explorer_computes_in_the_page(pages):
-    (docname, mid, state), = widgets_of("pool")
-    page, report = pages(docname)
-    root = page.locator(f".bt-{mid}")
-    photo = np.array(state["photo"], dtype=float) / 255.0
+    page, root, state, photo = explorer(pages, "pool")
 
     def run():
         n = 0

@@ -228,7 +228,7 @@ def test_conv_explorer_traits_match_torch(p, s, d):
 def test_conv_explorer_typed_kernel_switches_to_custom_and_presets_fill_text():
     e = W.conv_explorer(input="レッスンの5×5", kernel="恒等")
     e.set_state({"kernel_text": "1 0 -1\n1 0 -1\n1 0 -1"})          # the lesson's kernel
-    assert e.kernel_name == convolution.CUSTOM
+    assert e.kernel_name == core.CUSTOM
     np.testing.assert_array_equal(e.result, [[-6, 12, 12], [-6, 8, 8], [-6, 6, 6]])
     e.kernel_name = "ぼかし（平均）"
     assert e.kernel_text.splitlines() == ["1/9 1/9 1/9"] * 3
@@ -272,7 +272,7 @@ def test_conv_explorer_position_is_clamped_when_the_output_shrinks():
 
 def test_conv_explorer_photo_mode():
     e = W.conv_explorer(kernel="Sobel（横方向の変化）", photo_height=20)
-    e.input_name = convolution.PHOTO
+    e.input_name = core.PHOTO
     from cnnlib.data.images import load_sample_image
     x = load_sample_image(size=20)
     np.testing.assert_array_equal(e.input_matrix(), x)           # the page carries exact pixels
@@ -315,7 +315,7 @@ def test_pool_explorer_matches_torch(name, mode, k, s, p):
 def test_pool_explorer_gap_custom_text_and_errors():
     e = W.pool_explorer()
     e.set_state({"input_text": "1 2\n3 4\n5 6"})
-    assert e.input_name == pooling.CUSTOM
+    assert e.input_name == core.CUSTOM
     e.mode = "GAP（全体の平均）"
     assert e.result.tolist() == [[3.5]] and "GAP" in e.message
     e.set_state({"mode": "最大", "kernel_size": 3, "padding": 2})

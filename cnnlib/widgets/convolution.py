@@ -3,21 +3,19 @@
 The explorer computes in the page (js/conv.js) and, with a kernel, in Python (``conv_view``,
 the reference, which uses ``cnnlib.functional.conv2d``); both read the same synced traits.
 """
-import traitlets as t
 import numpy as np
+import traitlets as t
 
 from .. import functional as F
 from ..checks import check_choice, check_int
 from ..convmath import KERNELS
 from ..data.lessons import CONV_INPUTS
 from .answers import AnswerChecker, answer_spec, check_answer, problem_set
-from .core import InputError, PageWidget, esm, fmt_number, parse_matrix
+from .core import CUSTOM, PHOTO, Explorer, InputError, esm, fmt_number, parse_matrix, photo_pixels
 
 __all__ = ["conv_view", "ConvExplorer", "conv_explorer", "output_size_spec",
            "output_size_feedback", "output_size_exercise", "KERNEL_NAMES", "PHOTO", "CUSTOM"]
 
-PHOTO = "写真（グレースケール）"
-CUSTOM = "カスタム（下の欄を編集）"
 KERNEL_NAMES = {
     "恒等": "identity", "縦エッジ (Prewitt)": "vertical_edge",
     "横エッジ (Prewitt)": "horizontal_edge", "Sobel（横方向の変化）": "sobel_x",
@@ -68,13 +66,7 @@ def conv_view(x, text, padding, stride, dilation):
     return "info", message, out, k
 
 
-def _photo(height):
-    """The sample photo as 0..255 ints (exactly the pixels load_sample_image returns * 255)."""
-    from ..data.images import load_sample_image
-    return np.rint(load_sample_image(size=height) * 255).astype(int).tolist()
-
-
-class ConvExplorer(PageWidget):
+class ConvExplorer(Explorer):
     """Convolution explorer: input, kernel, padding/stride/dilation, output position.
 
     In the page js/conv.js computes everything; in a kernel, Python recomputes ``result``,
@@ -82,53 +74,24 @@ class ConvExplorer(PageWidget):
     """
 
     _esm = esm("explorer.js", "conv.js")
-    inputs = t.Dict().tag(sync=True)              # name -> matrix (lists of rows)
-    photo = t.List().tag(sync=True)               # 0..255 pixel rows of the photo input
-    photo_name = t.Unicode(PHOTO).tag(sync=True)
     kernels = t.Dict().tag(sync=True)             # preset name -> text
-    custom_name = t.Unicode(CUSTOM).tag(sync=True)
-    limits = t.Dict().tag(sync=True)
-    input_name = t.Unicode().tag(sync=True)
     kernel_name = t.Unicode().tag(sync=True)
     kernel_text = t.Unicode().tag(sync=True)
     padding = t.Int(0).tag(sync=True)
     stride = t.Int(1).tag(sync=True)
     dilation = t.Int(1).tag(sync=True)
-    position = t.Int(0).tag(sync=True)
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self._update()
-
-    @property
-    def is_photo(self):
-        return self.input_name == self.photo_name
+    _settings = ("input_name", "kernel_text", "padding", "stride", "dilation")
+    _preset = ("kernels", "kernel_name", "kernel_text")
 
     def input_matrix(self):
         """The current input as a float64 (H, W) array."""
         if self.is_photo:
-            return np.array(self.photo, dtype=np.float64) / 255.0
+            return self.photo_matrix()
         return np.array(self.inputs[self.input_name], dtype=np.float64)
 
-    @t.observe("kernel_name")
-    def _on_kernel_name(self, change):
-        if change["new"] in self.kernels:
-            self.kernel_text = self.kernels[change["new"]]
-
-    @t.observe("kernel_text")
-    def _on_kernel_text(self, change):
-        if self.kernels.get(self.kernel_name) != change["new"]:
-            self.kernel_name = self.custom_name
-
-    @t.observe("input_name", "kernel_text", "padding", "stride", "dilation")
-    def _on_settings(self, _):
-        self._update()
-
-    def _update(self):
+    def _compute(self):
         self.kind, self.message, self.result, self.kernel = conv_view(
             self.input_matrix(), self.kernel_text, self.padding, self.stride, self.dilation)
-        n = 1 if self.result is None else self.result.size
-        self.position = min(self.position, n - 1)
 
 
 def conv_explorer(input="L字・正方形・横棒 (8×8)", kernel="L字", padding=0, stride=1, dilation=1,
@@ -143,7 +106,7 @@ def conv_explorer(input="L字・正方形・横棒 (8×8)", kernel="L字", paddi
               for name, v in (("padding", padding), ("stride", stride), ("dilation", dilation))}
     photo_height = check_int(photo_height, "photo_height", 8, 48)
     kernels = {name: kernel_text(KERNELS[key]) for name, key in KERNEL_NAMES.items()}
-    return ConvExplorer(inputs=CONV_INPUTS, photo=_photo(photo_height), kernels=kernels,
+    return ConvExplorer(inputs=CONV_INPUTS, photo=photo_pixels(photo_height), kernels=kernels,
                         limits=LIMITS, input_name=input, kernel_name=kernel,
                         kernel_text=kernels[kernel], **values)
 

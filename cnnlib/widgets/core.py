@@ -16,9 +16,10 @@ from pathlib import Path
 import anywidget
 import ipywidgets as widgets
 import numpy as np
+import traitlets as t
 
 __all__ = ["InputError", "clean", "read_number", "parse_answer", "parse_matrix", "fmt_number",
-           "feedback", "html_matrix", "link_index", "PageWidget", "MAX_TOKEN", "MAX_TEXT", "MAX_ENTRY"]
+           "feedback", "html_matrix", "link_index", "PageWidget", "Explorer", "PHOTO", "CUSTOM", "MAX_TOKEN", "MAX_TEXT", "MAX_ENTRY"]
 
 MAX_TOKEN = 32        # characters of one typed number
 MAX_TEXT = 4000       # characters of a typed matrix
@@ -208,3 +209,66 @@ class PageWidget(anywidget.AnyWidget):
     """
 
     _css = CSS
+
+
+PHOTO = "写真（グレースケール）"
+CUSTOM = "カスタム（下の欄を編集）"
+
+
+class Explorer(PageWidget):
+    """An explorer over preset inputs and a photo, with an output position to step through.
+
+    Subclasses name the traits that change the view (``_settings``), the (presets, name, text)
+    traits of their editable preset (``_preset``) and compute the view in ``_compute``, which
+    sets ``kind``, ``message`` and ``result`` (None on an error); Python recomputes it on every
+    change, as the page does.
+    """
+
+    inputs = t.Dict().tag(sync=True)
+    photo = t.List().tag(sync=True)               # 0..255 pixel rows of the photo input
+    photo_name = t.Unicode(PHOTO).tag(sync=True)
+    custom_name = t.Unicode(CUSTOM).tag(sync=True)
+    limits = t.Dict().tag(sync=True)              # slider trait -> (min, max)
+    input_name = t.Unicode().tag(sync=True)
+    position = t.Int(0).tag(sync=True)
+    _settings = ()
+    _preset = ("", "", "")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        presets, name, text = self._preset
+
+        def on_name(change):                      # a preset fills the text
+            if change["new"] in getattr(self, presets):
+                setattr(self, text, getattr(self, presets)[change["new"]])
+
+        def on_text(change):                      # an edited preset becomes the custom entry
+            table, current = getattr(self, presets), getattr(self, name)
+            if current in table and table[current] != change["new"]:
+                setattr(self, name, self.custom_name)
+        self.observe(on_name, name)
+        self.observe(on_text, text)
+        self.observe(lambda _: self._update(), self._settings)
+        self._update()
+
+    @property
+    def is_photo(self):
+        return self.input_name == self.photo_name
+
+    def photo_matrix(self):
+        """The photo input as float64 in [0, 1] (exactly what the page computes with)."""
+        return np.array(self.photo, dtype=np.float64) / 255.0
+
+    def _update(self):
+        self._compute()
+        n = 1 if self.result is None else self.result.size
+        self.position = min(self.position, n - 1)
+
+    def _compute(self):
+        raise NotImplementedError
+
+
+def photo_pixels(height):
+    """The sample photo as rows of 0..255 ints (exactly load_sample_image's pixels times 255)."""
+    from ..data.images import load_sample_image
+    return np.rint(load_sample_image(size=height) * 255).astype(int).tolist()

@@ -10,13 +10,12 @@ from .. import functional as F
 from ..checks import check_choice, check_int
 from ..data.lessons import EDGE_MAP, POOL_INPUTS
 from ..pooling import winner_counts
-from .convolution import PHOTO, _photo
-from .core import InputError, PageWidget, esm, fmt_number, html_matrix, parse_matrix
+from .core import (PHOTO, Explorer, InputError, PageWidget, esm, fmt_number, html_matrix,
+                   parse_matrix, photo_pixels)
 
 __all__ = ["pool_view", "PoolExplorer", "pool_explorer", "pool_exercise_spec",
            "check_pool_exercise", "pool_exercise_feedback", "PoolExercise", "pool_exercise"]
 
-CUSTOM = "カスタム（下の欄を編集）"
 MODES = {"最大": "max", "平均": "avg", "GAP（全体の平均）": "gap"}
 LIMITS = {"kernel_size": (1, 4), "stride": (1, 4), "padding": (0, 2)}
 MAX_INPUT = (8, 8)
@@ -80,7 +79,7 @@ def pool_view(source, mode, kernel_size, stride, padding):
     return "info", _summary(kind, x.shape, kernel_size, stride, padding, out.shape), x, out, wins
 
 
-class PoolExplorer(PageWidget):
+class PoolExplorer(Explorer):
     """Pooling explorer: input, max/avg/GAP, kernel, stride, padding and the winning inputs.
 
     In the page js/pool.js computes everything; in a kernel, Python recomputes ``result``,
@@ -88,48 +87,19 @@ class PoolExplorer(PageWidget):
     """
 
     _esm = esm("explorer.js", "pool.js")
-    inputs = t.Dict().tag(sync=True)              # preset name -> text
-    photo = t.List().tag(sync=True)
-    photo_name = t.Unicode(PHOTO).tag(sync=True)
-    custom_name = t.Unicode(CUSTOM).tag(sync=True)
     modes = t.List(t.Unicode()).tag(sync=True)
-    limits = t.Dict().tag(sync=True)
-    input_name = t.Unicode().tag(sync=True)
     input_text = t.Unicode().tag(sync=True)
     mode = t.Unicode().tag(sync=True)
     kernel_size = t.Int(2).tag(sync=True)
     stride = t.Int(2).tag(sync=True)
     padding = t.Int(0).tag(sync=True)
-    position = t.Int(0).tag(sync=True)
+    _settings = ("input_name", "input_text", "mode", "kernel_size", "stride", "padding")
+    _preset = ("inputs", "input_name", "input_text")
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self._update()
-
-    @property
-    def is_photo(self):
-        return self.input_name == self.photo_name
-
-    @t.observe("input_name")
-    def _on_input_name(self, change):
-        if change["new"] in self.inputs:
-            self.input_text = self.inputs[change["new"]]
-
-    @t.observe("input_text")
-    def _on_input_text(self, change):
-        if self.input_name in self.inputs and self.inputs[self.input_name] != change["new"]:
-            self.input_name = self.custom_name           # an edited preset is a custom input
-
-    @t.observe("input_name", "input_text", "mode", "kernel_size", "stride", "padding")
-    def _on_settings(self, _):
-        self._update()
-
-    def _update(self):
-        source = np.array(self.photo) / 255.0 if self.is_photo else self.input_text
+    def _compute(self):
+        source = self.photo_matrix() if self.is_photo else self.input_text
         self.kind, self.message, self.x, self.result, self.wins = pool_view(
             source, self.mode, self.kernel_size, self.stride, self.padding)
-        n = 1 if self.result is None else self.result.size
-        self.position = min(self.position, n - 1)
 
 
 def pool_explorer(input="資料の4×4（例1）", mode="最大", kernel_size=2, stride=2, padding=0,
@@ -144,7 +114,7 @@ def pool_explorer(input="資料の4×4（例1）", mode="最大", kernel_size=2,
               (("kernel_size", kernel_size), ("stride", stride), ("padding", padding))}
     photo_height = check_int(photo_height, "photo_height", 8, 48)
     texts = {name: matrix_text(a) for name, a in POOL_INPUTS.items()}
-    return PoolExplorer(inputs=texts, photo=_photo(photo_height), modes=list(MODES),
+    return PoolExplorer(inputs=texts, photo=photo_pixels(photo_height), modes=list(MODES),
                         limits=LIMITS, input_name=input, input_text=texts.get(input, ""),
                         mode=mode, **values)
 

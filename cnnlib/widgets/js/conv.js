@@ -57,65 +57,36 @@ function convView(x, text, p, s, d) {
 }
 
 function render({model, el}) {
-  const get = name => model.get(name), limits = get("limits");
-  const inputSelect = selectControl("入力", "input_name", v => save(model, {input_name: v}));
-  const kernelSelect = selectControl("カーネル", "kernel_name", v => {
-    const presets = get("kernels");
-    save(model, v in presets ? {kernel_name: v, kernel_text: presets[v]} : {kernel_name: v});
-  });
-  const kernelText = textControl("カーネルの値", "kernel_text", text => {
-    const same = get("kernels")[get("kernel_name")] === text;
-    save(model, same ? {kernel_text: text} : {kernel_text: text, kernel_name: get("custom_name")});
-  });
-  const sliders = {padding: "パディング P", stride: "ストライド S", dilation: "ダイレーション D"};
-  for (const [trait, label] of Object.entries(sliders)) {
-    sliders[trait] = sliderControl(model, label, trait, ...limits[trait]);
-  }
-  const position = sliderControl(model, "出力位置（番号）", "position", 0, 0);
-  let view = null, viewKey = "";
-  const player = playButton(model, () => (view && view.output ? view.output.length * view.output[0].length : 1));
-  const message = h("div", {class: "cnnw-message"});
-  const maps = h("div", {class: "cnnw-row cnnw-maps"});
-  const detail = h("div", {class: "cnnw-detail"});
+  const get = name => model.get(name);
+  const input = selectControl("入力", "input_name", v => save(model, {input_name: v}));
+  const kernel = presetControls(model, {label: "カーネル", textLabel: "カーネルの値", presets: "kernels",
+                                        name: "kernel_name", text: "kernel_text"});
+  const ui = stepperControls(model, {padding: "パディング P", stride: "ストライド S",
+                                     dilation: "ダイレーション D"});
   el.classList.add("cnnw", "cnnw-conv");
   el.append(h("div", {class: "cnnw-controls"}, [
-    h("div", {}, [inputSelect.el, kernelSelect.el, kernelText.el]),
-    h("div", {}, [sliders.padding.el, sliders.stride.el, sliders.dilation.el, position.el,
-                  playRow(player)])]), message, maps, detail);
+    h("div", {}, [input.el, kernel.select.el, kernel.area.el]), ui.column]), ui.message, ui.maps, ui.detail);
 
   const isPhoto = () => get("input_name") === get("photo_name");
-  const input = () => (isPhoto() ? photoMatrix(model) : get("inputs")[get("input_name")]);
+  const matrix = () => (isPhoto() ? photoMatrix(model) : get("inputs")[get("input_name")]);
+  let view = null, viewKey = "";
 
   function show() {
     const p = get("padding"), s = get("stride"), d = get("dilation");
-    inputSelect.update([...Object.keys(get("inputs")), get("photo_name")], get("input_name"));
-    kernelSelect.update([...Object.keys(get("kernels")), get("custom_name")], get("kernel_name"));
-    kernelText.update(get("kernel_text"));
-    for (const trait of Object.keys(sliders)) sliders[trait].update(get(trait));
+    input.update([...Object.keys(get("inputs")), get("photo_name")], get("input_name"));
+    kernel.update();
     const key = JSON.stringify([get("input_name"), get("kernel_text"), p, s, d]);
-    if (key !== viewKey) { view = convView(input(), get("kernel_text"), p, s, d); viewKey = key; }
-    message.innerHTML = feedbackHtml(view.kind, view.message);
-    if (!view.output) {
-      player.stop();
-      position.update(0, 0);
-      maps.replaceChildren();
-      detail.innerHTML = "";
-      return;
-    }
-    const out = view.output, k = view.kernel, OW = out[0].length, n = out.length * OW;
-    const t = Math.min(get("position"), n - 1);
-    if (t !== get("position")) return save(model, {position: t});
-    position.update(t, n - 1);
-    const i = Math.floor(t / OW), j = t % OW;
-    const xp = pad(input(), p), cells = convCells(i, j, k.length, k[0].length, s, d);
+    if (key !== viewKey) { view = convView(matrix(), get("kernel_text"), p, s, d); viewKey = key; }
+    const at = ui.show(view);
+    if (!at) return;
+    const [i, j] = at, out = view.output, k = view.kernel, OW = out[0].length;
+    const xp = pad(matrix(), p), cells = convCells(i, j, k.length, k[0].length, s, d);
     if (isPhoto()) {
-      const left = h("canvas", {"aria-label": "パディング後の入力と窓"});
-      markWindow(drawMatrix(left, xp, "gray"), cells);
-      const right = h("canvas", {"aria-label": "出力"});
-      markCell(drawMatrix(right, out, "diverging"), i, j);
-      maps.replaceChildren(
-        h("div", {class: "cnnw-block"}, [h("div", {class: "cnnw-cap", text: `パディング後の入力（P=${p}）と窓`}), left]),
-        h("div", {class: "cnnw-block"}, [h("div", {class: "cnnw-cap", text: `出力 ${out.length}×${OW}（位置 (${i}, ${j})）`}), right]));
+      const [left, ctx] = canvasBlock(`パディング後の入力（P=${p}）と窓`, xp, "gray");
+      markWindow(ctx, cells);
+      const [right, octx] = canvasBlock(`出力 ${out.length}×${OW}（位置 (${i}, ${j})）`, out, "diverging");
+      markCell(octx, i, j);
+      ui.maps.replaceChildren(left, right);
     } else {
       const Hp = xp.length, Wp = xp[0].length, classes = {};
       for (let r = 0; r < Hp; r++) {
@@ -124,13 +95,13 @@ function render({model, el}) {
       const [[r0, c0], [r1, c1]] = [cells[0], cells[cells.length - 1]];
       for (let r = r0; r <= r1; r++) for (let c = c0; c <= c1; c++) classes[`${r},${c}`] = "span";
       for (const [r, c] of cells) classes[`${r},${c}`] = "win";
-      maps.innerHTML = matrixHtml(xp, `パディング後の入力 (${Hp}×${Wp})`, classes) +
+      ui.maps.innerHTML = matrixHtml(xp, `パディング後の入力 (${Hp}×${Wp})`, classes) +
         matrixHtml(out, `出力 (${out.length}×${OW})`, {[`${i},${j}`]: "cur"});
     }
     const win = cells.map(([r, c]) => xp[r][c]), KW = k[0].length;
     const rows = a => k.map((_, m) => a.slice(m * KW, (m + 1) * KW));
     const products = win.map((v, q) => v * k[Math.floor(q / KW)][q % KW]);
-    detail.innerHTML =
+    ui.detail.innerHTML =
       `<div class="cnnw-sum">出力位置 (i, j) = (${i}, ${j})：窓の左上はパディング後の入力の ` +
       `(${cells[0][0]}, ${cells[0][1]})</div><div class="cnnw-row">` +
       matrixHtml(rows(win), "窓の値") + matrixHtml(k, "カーネル") +
@@ -142,7 +113,7 @@ function render({model, el}) {
     model.on(`change:${name}`, show);
   }
   show();
-  return () => player.stop();
+  return () => ui.player.stop();
 }
 
 export default {render};

@@ -63,6 +63,68 @@ function playRow(player) {
   return h("div", {class: "cnnw-field"}, [h("span", {class: "cnnw-label", text: "窓を動かす"}), player.el]);
 }
 
+// A select of presets (plus extra options and the custom entry) with a text area: picking a
+// preset fills the text; editing a preset's text picks the custom entry (as
+// Explorer._sync_preset in cnnlib/widgets/core.py).
+function presetControls(model, {label, textLabel, presets, name, text, extra = () => []}) {
+  const select = selectControl(label, name, v => {
+    const p = model.get(presets);
+    save(model, v in p ? {[name]: v, [text]: p[v]} : {[name]: v});
+  });
+  const area = textControl(textLabel, text, t => {
+    const p = model.get(presets), current = model.get(name);
+    save(model, current in p && p[current] !== t ? {[text]: t, [name]: model.get("custom_name")}
+                                                 : {[text]: t});
+  });
+  return {select, area, update() {
+    select.update([...Object.keys(model.get(presets)), ...extra(), model.get("custom_name")],
+                  model.get(name));
+    area.update(model.get(text));
+  }};
+}
+
+// The window sliders, the output position with 再生, the message and the output areas.
+function stepperControls(model, labels) {
+  const limits = model.get("limits"), sliders = {};
+  for (const [trait, label] of Object.entries(labels)) {
+    sliders[trait] = sliderControl(model, label, trait, ...limits[trait]);
+  }
+  let count = 1;
+  const position = sliderControl(model, "出力位置（番号）", "position", 0, 0);
+  const player = playButton(model, () => count);
+  const parts = {sliders, player, message: h("div", {class: "cnnw-message"}),
+                 maps: h("div", {class: "cnnw-row cnnw-maps"}), detail: h("div", {class: "cnnw-detail"})};
+  parts.column = h("div", {}, [...Object.values(sliders).map(c => c.el), position.el, playRow(player)]);
+  // Show the view's message and clamp the position; returns the output cell (i, j) to draw,
+  // or null (an error, or the position is being clamped, which renders again).
+  parts.show = view => {
+    for (const trait of Object.keys(sliders)) sliders[trait].update(model.get(trait));
+    parts.message.innerHTML = feedbackHtml(view.kind, view.message);
+    if (!view.output) {
+      count = 1;
+      player.stop();
+      position.update(0, 0);
+      parts.maps.replaceChildren();
+      parts.detail.innerHTML = "";
+      return null;
+    }
+    const OW = view.output[0].length;
+    count = view.output.length * OW;
+    const t = Math.min(model.get("position"), count - 1);
+    if (t !== model.get("position")) { save(model, {position: t}); return null; }
+    position.update(t, count - 1);
+    return [Math.floor(t / OW), t % OW];
+  };
+  return parts;
+}
+
+// A captioned canvas showing a matrix; returns [element, drawing context].
+function canvasBlock(caption, a, mode) {
+  const canvas = h("canvas", {"aria-label": caption});
+  const ctx = drawMatrix(canvas, a, mode);
+  return [h("div", {class: "cnnw-block"}, [h("div", {class: "cnnw-cap", text: caption}), canvas]), ctx];
+}
+
 // A table of cell texts; classes maps "i,j" to a CSS class (pad, win, span, cur).
 function tableHtml(texts, caption, classes = {}) {
   const rows = texts.map((row, i) => "<tr>" + row.map((t, j) => {

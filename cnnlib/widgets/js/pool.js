@@ -90,82 +90,51 @@ function poolView(source, mode, k, s, p) {
 }
 
 function render({model, el}) {
-  const get = name => model.get(name), limits = get("limits");
-  const inputSelect = selectControl("入力", "input_name", v => {
-    const presets = get("inputs");
-    save(model, v in presets ? {input_name: v, input_text: presets[v]} : {input_name: v});
-  });
-  const inputText = textControl("入力の値", "input_text", text => {
-    const presets = get("inputs"), name = get("input_name");   // an edited preset is a custom input
-    save(model, name in presets && presets[name] !== text ? {input_text: text, input_name: get("custom_name")}
-                                                          : {input_text: text});
-  });
+  const get = name => model.get(name);
+  const input = presetControls(model, {label: "入力", textLabel: "入力の値", presets: "inputs",
+                                       name: "input_name", text: "input_text",
+                                       extra: () => [get("photo_name")]});
   const modeButtons = h("div", {class: "cnnw-row cnnw-modes", role: "group", "aria-label": "種類"});
-  const sliders = {kernel_size: "カーネル K", stride: "ストライド S", padding: "パディング P"};
-  for (const [trait, label] of Object.entries(sliders)) {
-    sliders[trait] = sliderControl(model, label, trait, ...limits[trait]);
-  }
-  const position = sliderControl(model, "出力位置（番号）", "position", 0, 0);
-  let view = null, viewKey = "";
-  const player = playButton(model, () => (view && view.output ? view.output.length * view.output[0].length : 1));
-  const message = h("div", {class: "cnnw-message"});
-  const maps = h("div", {class: "cnnw-row cnnw-maps"});
-  const detail = h("div", {class: "cnnw-detail"});
+  const ui = stepperControls(model, {kernel_size: "カーネル K", stride: "ストライド S", padding: "パディング P"});
   const winsBox = h("div", {class: "cnnw-wins"});
   el.classList.add("cnnw", "cnnw-pool");
   el.append(h("div", {class: "cnnw-field"}, [h("span", {class: "cnnw-label", text: "種類"}), modeButtons]),
-            h("div", {class: "cnnw-controls"}, [
-              h("div", {}, [inputSelect.el, inputText.el]),
-              h("div", {}, [sliders.kernel_size.el, sliders.stride.el, sliders.padding.el, position.el,
-                            playRow(player)])]),
-            message, maps, detail, winsBox);
+            h("div", {class: "cnnw-controls"}, [h("div", {}, [input.select.el, input.area.el]), ui.column]),
+            ui.message, ui.maps, ui.detail, winsBox);
 
   const isPhoto = () => get("input_name") === get("photo_name");
+  let view = null, viewKey = "";
 
   function show() {
     const mode = get("mode"), kind = MODES[mode];
     const k = get("kernel_size"), s = get("stride"), p = get("padding");
-    inputSelect.update([...Object.keys(get("inputs")), get("photo_name"), get("custom_name")],
-                       get("input_name"));
-    inputText.update(get("input_text"));
-    inputText.el.hidden = isPhoto();                     // the photo has no text form
+    input.update();
+    input.area.el.hidden = isPhoto();                   // the photo has no text form
     if (modeButtons.childElementCount !== get("modes").length) {
       modeButtons.replaceChildren(...get("modes").map(m => h("button", {
         class: "cnnw-button", "data-mode": m, text: m, onclick: () => save(model, {mode: m})})));
     }
     for (const b of modeButtons.children) b.setAttribute("aria-pressed", String(b.dataset.mode === mode));
-    for (const trait of Object.keys(sliders)) sliders[trait].update(get(trait));
     const key = JSON.stringify([get("input_name"), isPhoto() ? "" : get("input_text"), mode, k, s, p]);
     if (key !== viewKey) {
       view = poolView(isPhoto() ? photoMatrix(model) : get("input_text"), mode, k, s, p);
       viewKey = key;
     }
-    message.innerHTML = feedbackHtml(view.kind, view.message);
-    if (!view.output) {
-      player.stop();
-      position.update(0, 0);
-      maps.replaceChildren();
-      detail.innerHTML = winsBox.innerHTML = "";
-      return;
-    }
-    const {x, output: out} = view, OW = out[0].length, n = out.length * OW;
-    const t = Math.min(get("position"), n - 1);
-    if (t !== get("position")) return save(model, {position: t});
-    position.update(t, n - 1);
+    winsBox.innerHTML = "";
+    const at = ui.show(view);
+    if (!at) return;
+    const [i, j] = at, {x, output: out} = view, OW = out[0].length;
     const [kh, kw, gs, gp] = poolGeometry(kind, x, k, s, p);
-    const i = Math.floor(t / OW), j = t % OW, cells = poolCells(i, j, kh, kw, gs);
+    const cells = poolCells(i, j, kh, kw, gs);
     const xp = pad(x, gp, kind === "max" ? -Infinity : 0);
     const values = cells.map(([r, c]) => xp[r][c]), w = winner(values);
     if (isPhoto()) {
-      const left = h("canvas", {"aria-label": "入力と窓"});
-      const ctx = drawMatrix(left, pad(x, gp), "gray");
+      const [left, ctx] = canvasBlock(`入力 ${x.length}×${x[0].length} と窓`, pad(x, gp), "gray");
       markWindow(ctx, cells);
       if (kind === "max") markCell(ctx, ...cells[w], "orange");
-      const right = h("canvas", {"aria-label": "出力"});
-      markCell(drawMatrix(right, out, "gray"), i, j);
-      maps.replaceChildren(
-        h("div", {class: "cnnw-block"}, [h("div", {class: "cnnw-cap", text: `入力 ${x.length}×${x[0].length} と窓`}), left]),
-        h("div", {class: "cnnw-block"}, [h("div", {class: "cnnw-cap", text: `出力 ${out.length}×${OW}（位置 (${i}, ${j})）`}), right]));
+      const [right, octx] = canvasBlock(`出力 ${out.length}×${OW}（位置 (${i}, ${j})）`, out, "gray");
+      markCell(octx, i, j);
+      ui.maps.replaceChildren(left, right);
     } else {
       const H = x.length, W = x[0].length, classes = {};
       const texts = xp.map((row, r) => row.map((v, c) => {
@@ -180,36 +149,35 @@ function render({model, el}) {
         for (const [r, c] of cells) classes[`${r},${c}`] = "win";
       }
       const caption = gp ? "パディング後の入力" : "入力";
-      maps.innerHTML = tableHtml(texts, `${caption} (${H + 2 * gp}×${W + 2 * gp})`, classes) +
+      ui.maps.innerHTML = tableHtml(texts, `${caption} (${H + 2 * gp}×${W + 2 * gp})`, classes) +
         matrixHtml(out, `出力 (${out.length}×${OW})`, {[`${i},${j}`]: "cur"});
     }
     const value = fmtNumber(out[i][j]);
-    if (kind === "max") {
-      const ties = values.filter(v => v === values[w]).length;
-      const tie = ties > 1 ? `最大値 ${fmtNumber(values[w])} が窓の中に ${ties} か所あります。PyTorch と同じく、` +
-        "左上から数えて最初の位置を勝者とします（逆伝播で勾配が流れるのもこの位置だけです）。" : "";
-      const where = gp ? "パディング後の入力" : "入力";
-      detail.innerHTML = `<div class="cnnw-sum">出力[${i}, ${j}] = 窓の最大値 = <b>${value}</b>` +
-        `（勝者は${where}の (${cells[w][0]}, ${cells[w][1]})、オレンジ色）。${tie}</div>`;
-      if (isPhoto()) { winsBox.innerHTML = ""; return; }
-      const classes = {};
-      view.wins.forEach((row, r) => row.forEach((c, q) => { if (c > 1) classes[`${r},${q}`] = "win"; }));
-      winsBox.innerHTML = `<div class="cnnw-row">${matrixHtml(view.wins, "勝った回数", classes)}</div>` +
-        '<div class="cnnw-sum">各入力が勝った窓の数（0 の所は出力に一度も使われません）。逆伝播では、' +
-        "勝った窓の勾配がここに届き、2回以上勝った入力には勾配が足し合わされます。</div>";
-    } else {
+    if (kind !== "max") {
       const terms = values.slice(0, 16).map(v => fmtNumber(v)).join(" + ") + (values.length > 16 ? " + …" : "");
-      detail.innerHTML = `<div class="cnnw-sum">出力[${i}, ${j}] = (${terms}) / ${values.length} = ` +
+      ui.detail.innerHTML = `<div class="cnnw-sum">出力[${i}, ${j}] = (${terms}) / ${values.length} = ` +
         `<b>${value}</b>（窓の全要素が同じ重み 1/窓の大きさ で寄与します）</div>`;
-      winsBox.innerHTML = "";
+      return;
     }
+    const ties = values.filter(v => v === values[w]).length;
+    const tie = ties > 1 ? `最大値 ${fmtNumber(values[w])} が窓の中に ${ties} か所あります。PyTorch と同じく、` +
+      "左上から数えて最初の位置を勝者とします（逆伝播で勾配が流れるのもこの位置だけです）。" : "";
+    const where = gp ? "パディング後の入力" : "入力";
+    ui.detail.innerHTML = `<div class="cnnw-sum">出力[${i}, ${j}] = 窓の最大値 = <b>${value}</b>` +
+      `（勝者は${where}の (${cells[w][0]}, ${cells[w][1]})、オレンジ色）。${tie}</div>`;
+    if (isPhoto()) return;
+    const classes = {};
+    view.wins.forEach((row, r) => row.forEach((c, q) => { if (c > 1) classes[`${r},${q}`] = "win"; }));
+    winsBox.innerHTML = `<div class="cnnw-row">${matrixHtml(view.wins, "勝った回数", classes)}</div>` +
+      '<div class="cnnw-sum">各入力が勝った窓の数（0 の所は出力に一度も使われません）。逆伝播では、' +
+      "勝った窓の勾配がここに届き、2回以上勝った入力には勾配が足し合わされます。</div>";
   }
   for (const name of ["input_name", "input_text", "mode", "kernel_size", "stride", "padding",
                       "position"]) {
     model.on(`change:${name}`, show);
   }
   show();
-  return () => player.stop();
+  return () => ui.player.stop();
 }
 
 export default {render};
