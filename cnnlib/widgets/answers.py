@@ -71,8 +71,9 @@ def check_answer(spec, text, attempt=1):
 def answer_spec(question, answer, correct, *, name="答え", tol=0.0, integer=False, rules=(),
                 fallback="", hint=HINT, reveal="", not_integer=""):
     """A spec dict (see the module docstring) with every number as a plain float."""
-    rules = [{**r, **({"near": [float(r["near"][0]), float(r["near"][1])]} if "near" in r else {})}
-             for r in rules]
+    def plain(v):
+        return [float(u) for u in v] if isinstance(v, (list, tuple)) else float(v)
+    rules = [{k: (v if k in ("kind", "message") else plain(v)) for k, v in r.items()} for r in rules]
     return {"question": question, "name": name, "integer": integer, "not_integer": not_integer,
             "answer": float(answer), "tol": float(tol), "correct": correct, "rules": rules,
             "fallback": fallback, "hint": hint, "reveal": reveal}
