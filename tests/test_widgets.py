@@ -196,7 +196,9 @@ def test_output_size_problem_set_is_valid_reproducible_and_cycles():
 
 def test_output_size_exercise_first_problem_and_validation():
     box = W.output_size_exercise(H=28, K=5, P=1, S=2, D=1)
-    assert "H = 28" in box.spec["question"] and len(box.problems) == 10
+    assert "H = 28" in box.spec["question"] and len(box.problems) == 1
+    assert len(W.output_size_exercise(H=28, K=5, P=1, S=2, D=1, n=4).problems) == 4
+    assert len(W.output_size_exercise(seed=2).problems) == 10
     with pytest.raises(ValueError, match="all of H, K, P, S, D"):
         W.output_size_exercise(H=5)
     with pytest.raises(ValueError):

@@ -173,10 +173,11 @@ def random_problem(rng):
             return H, K, P, S, D
 
 
-def output_size_exercise(H=None, K=None, P=None, S=None, D=None, seed=0, n=10):
-    """Output-size exercise: (H, K, P, S, D) if given, then random problems from ``seed``.
+def output_size_exercise(H=None, K=None, P=None, S=None, D=None, seed=0, n=None):
+    """Output-size exercise: the problem (H, K, P, S, D) if given, else random problems.
 
-    The ``n`` problems travel in the page, so 新しい問題 works without a kernel.
+    ``n`` problems in all (default: 1 for a given problem, 10 random ones from ``seed``); they
+    travel in the page, so 新しい問題 works without a kernel.
     """
     given = [H, K, P, S, D]
     if any(v is None for v in given) and any(v is not None for v in given):
@@ -185,6 +186,6 @@ def output_size_exercise(H=None, K=None, P=None, S=None, D=None, seed=0, n=10):
     if H is not None:
         first = tuple(check_int(v, name, minimum=0 if name == "P" else 1)
                       for v, name in zip(given, "HKPSD"))
-    problems = problem_set(first, random_problem, n, seed)
+    problems = problem_set(first, random_problem, n or (1 if first else 10), seed)
     return AnswerChecker(problems=[output_size_spec(*p) for p in problems],
                          placeholder="出力の高さ OH")

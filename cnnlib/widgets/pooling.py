@@ -153,7 +153,8 @@ def _part_spec(x, kind):
 
 def pool_exercise_spec(x):
     """The spec of exercise 1 for the map ``x``: two pooled maps and a choice."""
-    question = ("<div>次の 6×6 のエッジの特徴マップに、2×2・ストライド2の最大プーリングと"
+    n, m = np.shape(x)
+    question = (f"<div>次の {n}×{m} のエッジの特徴マップに、2×2・ストライド2の最大プーリングと"
                 "平均プーリングをかけた出力を、行ごとに改行して入力してください。</div>"
                 + html_matrix(np.asarray(x, float), "エッジの特徴マップ"))
     choice = {"label": "細いエッジを強く残すのは？", "options": ["最大プーリング", "平均プーリング"],
