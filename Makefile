@@ -58,8 +58,9 @@ book: install
 
 # Fast local rebuild: only changed pages are re-read, and a notebook whose code cells are unchanged
 # takes its outputs from _build/.jupyter_cache. jupyter-cache hashes only the notebook, so the
-# cache (and Sphinx's page cache) is emptied whenever cnnlib's sources or requirements.txt change.
-LIB_HASH = $(shell cat requirements.txt $$(find cnnlib -name '*.py' | LC_ALL=C sort) | sha256sum | cut -c1-16)
+# cache (and Sphinx's page cache) is emptied whenever cnnlib's sources (the widgets' page-side js/ too)
+# or requirements.txt change.
+LIB_HASH = $(shell cat requirements.txt $$(find cnnlib -type f \( -name '*.py' -o -path '*/js/*' \) | LC_ALL=C sort) | sha256sum | cut -c1-16)
 book-fast: install
 	@mkdir -p _build
 	@if [ "$$(cat _build/.lib-hash 2>/dev/null)" != "$(LIB_HASH)" ]; then \

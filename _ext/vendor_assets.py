@@ -8,6 +8,9 @@ every page. Sphinx / myst-nb are then pointed at them:
 - ``mathjax_path`` -> ``_vendor/mathjax/tex-mml-chtml.js`` (the bundle Sphinx 7.4 uses by default);
 - ``nb_ipywidgets_js`` -> require.js, a small require.config script, and the html-manager's
   ``embed-amd.js``, which bundles @jupyter-widgets/base, controls and output.
+- anywidget's front end (the AMD module ``anywidget``, ``nbextension/index.js`` of the installed
+  Python package, so its version is the one requirements.txt pins) gets a require.js path too;
+  without it the html-manager silently fetches the module from a CDN.
 
 Sphinx prefixes a relative script path with ``_static/`` and its ``pathto(..., resource=True)``
 turns it into a page-relative URL, so pages in ``chapters/`` work too. Only pages that have math
@@ -16,6 +19,8 @@ turns it into a page-relative URL, so pages in ``chapters/`` work too. Only page
 
 from __future__ import annotations
 
+import importlib.metadata
+import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -57,6 +62,7 @@ REQUIRE_CONFIG_JS = """\
   var bundle = here.replace(/[^/]*$/, "") + "html-manager/embed-amd";
   var paths = {};
   %s.forEach(function (name) { paths[name] = bundle; });
+  paths.anywidget = here.replace(/[^/]*$/, "") + "anywidget/index";
   window.requirejs.config({paths: paths});
   // The widgets typeset labels with the MathJax 2 call MathJax.Hub.Queue; the book loads
   // MathJax 3, so map that call to typesetPromise (widgets render on "load", after this).
@@ -107,6 +113,16 @@ def package_version(root: Path, package: str) -> str:
     return json.loads((root / package / "package.json").read_text())["version"]
 
 
+def anywidget_front_end() -> Path:
+    """anywidget's AMD front end, from the installed Python package."""
+    spec = importlib.util.find_spec("anywidget")
+    path = Path(spec.origin).parent / "nbextension" / "index.js" if spec and spec.origin else None
+    if path is None or not path.is_file():
+        raise ExtensionError("vendor_assets: anywidget's nbextension/index.js not found; install "
+                             "the pinned anywidget (pip install -r requirements.txt).")
+    return path
+
+
 def set_asset_config(app: Sphinx, config) -> None:
     """Point MathJax and the ipywidgets loader at the vendored copies."""
     config.mathjax_path = f"{VENDOR}/mathjax/{MATHJAX_ENTRY}"
@@ -129,6 +145,9 @@ def copy_assets(app: Sphinx) -> None:
         shutil.rmtree(dest / target, ignore_errors=True)
         shutil.copytree(src, dest / target, ignore=shutil.ignore_patterns(*skip))
         versions[package] = package_version(root, package)
+    (dest / "anywidget").mkdir(exist_ok=True)
+    shutil.copyfile(anywidget_front_end(), dest / "anywidget" / "index.js")
+    versions["anywidget"] = importlib.metadata.version("anywidget")
     (dest / "widgets-require-config.js").write_text(
         REQUIRE_CONFIG_JS % json.dumps(list(BUNDLED_MODULES)), encoding="utf-8")
     (dest / "versions.json").write_text(json.dumps(versions, indent=1), encoding="utf-8")

@@ -11,7 +11,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["check_int", "check_number", "check_choice", "check_bool"]
+__all__ = ["check_int", "check_number", "check_choice", "check_bool", "check_str"]
 
 
 def _range_text(minimum, maximum, open_min=False):
@@ -66,3 +66,12 @@ def check_bool(value, name):
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False; got {value!r} ({type(value).__name__})")
     return bool(value)
+
+
+def check_str(value, name, nonempty=False):
+    """``value`` if it is a str (non-empty after stripping spaces if ``nonempty``)."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str; got {value!r} ({type(value).__name__})")
+    if nonempty and not value.strip():
+        raise ValueError(f"{name} must be a non-empty str; got {value!r}")
+    return value

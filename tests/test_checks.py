@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from cnnlib.checks import check_bool, check_choice, check_int, check_number
+from cnnlib.checks import check_bool, check_choice, check_int, check_number, check_str
 
 
 def test_check_int_normalises_and_names_what_is_allowed():
@@ -43,3 +43,11 @@ def test_check_choice_and_bool():
     assert check_bool(np.bool_(True), "flag") is True
     with pytest.raises(TypeError, match="flag must be True or False; got 1"):
         check_bool(1, "flag")
+
+
+def test_check_str():
+    assert check_str("質問", "question") == "質問" and check_str("", "hint") == ""
+    with pytest.raises(TypeError, match=r"question must be a str; got 3 \(int\)"):
+        check_str(3, "question")
+    with pytest.raises(ValueError, match="name must be a non-empty str; got ' '"):
+        check_str(" ", "name", nonempty=True)
