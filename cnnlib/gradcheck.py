@@ -3,9 +3,12 @@ import numbers
 
 import numpy as np
 
+from .checks import check_callable
+
 
 def numerical_gradient(f, x, h=1e-5):
     """d f(x) / dx by central differences; f returns a scalar, x (float64) is restored."""
+    check_callable(f, "f", "a function of x returning a scalar")
     if not (isinstance(x, np.ndarray) and x.dtype == np.float64):
         raise TypeError("numerical_gradient needs x as a float64 ndarray (it is perturbed in "
                         f"place); got {type(x).__name__} {getattr(x, 'dtype', '')}")

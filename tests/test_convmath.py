@@ -101,7 +101,7 @@ def test_bad_arguments_are_named():
         cm.correlate2d(np.array([["a"]]), np.ones((1, 1)))
     with pytest.raises(ValueError, match="k must be a 2-D array"):
         cm.convolve2d(np.ones((3, 3)), np.ones(3))
-    with pytest.raises(ValueError, match="stride must be an int >= 1"):
+    with pytest.raises(ValueError, match=r"stride must be positive \(>= 1\); got 0"):
         cm.dilate(np.ones((1, 1, 2, 2)), 0)
     with pytest.raises(ValueError, match="dy must have shape"):
         cm.conv2d_input_grad_full(np.ones((1, 1, 2, 2)), np.ones((1, 1, 3, 3)), (1, 1, 5, 5))
