@@ -37,8 +37,8 @@ def check_module(model, name="model"):
     return model
 
 
-def check_device(device, name="device"):
-    """``device`` as a torch.device of a kind this machine has (cpu, cuda, mps)."""
+def check_device(device, name="device", present=True):
+    """``device`` as a torch.device: cpu, cuda or mps, and (if ``present``) one this machine has."""
     if isinstance(device, torch.device):
         d = device
     elif isinstance(device, str):
@@ -53,10 +53,10 @@ def check_device(device, name="device"):
                  and torch.backends.mps.is_available()}
     if d.type not in available:
         raise ValueError(f"{name} must be a cpu, cuda or mps device; got {device!r}")
-    if not available[d.type]:
+    if present and not available[d.type]:
         raise ValueError(f"{name}={device!r}: this machine has no {d.type} device; allowed: "
                          f"{', '.join(repr(k) for k, v in available.items() if v)}")
-    if d.type == "cuda" and d.index is not None and d.index >= torch.cuda.device_count():
+    if present and d.type == "cuda" and d.index is not None and d.index >= torch.cuda.device_count():
         raise ValueError(f"{name}={device!r}: this machine has {torch.cuda.device_count()} CUDA "
                          f"device(s), so the index must be < {torch.cuda.device_count()}")
     return d
