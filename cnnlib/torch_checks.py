@@ -3,10 +3,13 @@
 Same style as ``cnnlib.checks`` (TypeError for the wrong kind of value, ValueError for a value
 that is not allowed; the message names the argument, what it got and what is allowed).
 """
+import contextlib
+
 import torch
 from torch import nn
 
-__all__ = ["check_tensor", "check_module", "check_device", "check_labels", "check_tensor_pair"]
+__all__ = ["check_tensor", "check_module", "check_device", "check_labels", "check_tensor_pair",
+           "explain_misfit"]
 
 _DEVICES = "a torch.device or a device string such as 'cpu', 'cuda', 'cuda:0' or 'mps'"
 
@@ -86,3 +89,16 @@ def check_tensor_pair(data, name, nonempty=True):
     if nonempty and len(X) == 0:
         raise ValueError(f"{name} must hold at least one example; got 0")
     return X, y
+
+
+@contextlib.contextmanager
+def explain_misfit(name, x, active=True):
+    """Around a model's forward pass on ``x``: torch's error for an input the model cannot take
+    (a RuntimeError from deep inside a layer) becomes a ValueError naming ``name`` and x's shape."""
+    try:
+        yield
+    except RuntimeError as err:
+        if not active:
+            raise
+        raise ValueError(f"the model cannot take {name} (shape {tuple(x.shape)}, {x.dtype}): "
+                         f"{str(err).strip()}") from err

@@ -33,7 +33,6 @@ grad_clip=None, progress=True, threads=None)``
 - Ctrl-C (KeyboardInterrupt) ends training early: the history so far is returned with
   ``history.interrupted = True`` and the model is left in eval mode, usable.
 """
-import contextlib
 import math
 import os
 import pickle
@@ -46,7 +45,8 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from .checks import check_bool, check_callable, check_choice, check_int, check_number
-from .torch_checks import check_device, check_module, check_tensor, check_tensor_pair
+from .torch_checks import (check_device, check_module, check_tensor, check_tensor_pair,
+                           explain_misfit)
 from .utils import env_threads, get_device, set_seed
 
 HISTORY_KEYS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "time")
@@ -287,7 +287,7 @@ def predict(model, data, *, batch_size=512, prepare=None, device=None, amp="auto
     logits, labels = [], []
     for xb, yb in tqdm(batches, desc="eval", leave=False, disable=not progress):
         xb = _to_input(xb, device, prepare, cl)
-        with _autocast(device, dtype), _fits("data", xb, first=not logits):
+        with _autocast(device, dtype), explain_misfit("the inputs in data", xb, not logits):
             logits.append(_tta_logits(model, xb, tta).cpu())
         labels.append(_hard_labels(yb).cpu())
     if not logits:
@@ -301,19 +301,6 @@ def _model_device(model, device):
         return check_device(device)
     p = next(model.parameters(), None)
     return p.device if p is not None else torch.device("cpu")
-
-
-@contextlib.contextmanager
-def _fits(name, xb, first):
-    """On the first batch, turn torch's error for an input the model cannot take into a
-    ValueError that names the data and the batch's shape."""
-    try:
-        yield
-    except RuntimeError as err:
-        if not first:
-            raise
-        raise ValueError(f"the model cannot take the inputs in {name} (a batch of shape "
-                         f"{tuple(xb.shape)}, {xb.dtype}): {str(err).strip()}") from err
 
 
 def evaluate(model, data, *, batch_size=512, loss_fn=None, prepare=None, device=None,
@@ -424,7 +411,8 @@ def _train_epoch(model, batches, opt, sched, loss_fn, prepare, augment, device, 
         xb, yb = _to_input(xb, device, prepare, cl), yb.to(device, non_blocking=True)
         if augment is not None:
             xb, yb = augment(xb, yb)
-        with _autocast(device, dtype), _fits("train_data", xb, first=epoch == 1 and step == 0):
+        with _autocast(device, dtype), explain_misfit("the inputs in train_data", xb,
+                                                      epoch == 1 and step == 0):
             out = model(xb)
         loss = loss_fn(out.float(), yb)
         opt.zero_grad(set_to_none=True)

@@ -100,9 +100,11 @@ def test_bad_arguments():
     for bad in [(1, 0, 28, 28), (1, -3)]:
         with pytest.raises(ValueError, match="positive"):
             summary(M.lenet5(), bad)
-    for bad in [(1, 1, 28.0, 28), 28, ()]:
+    for bad in [(1, 1, 28.0, 28), 28]:
         with pytest.raises(TypeError, match="input_size"):
             summary(M.lenet5(), bad)
+    with pytest.raises(ValueError, match="input_size"):
+        summary(M.lenet5(), ())
 
 
 def test_summary_restores_modes_and_removes_hooks():
