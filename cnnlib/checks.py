@@ -84,8 +84,7 @@ def check_ints(values, name, minimum=None, maximum=None, length=None, nonempty=T
     ``kind`` describes what is allowed in the message (e.g. "an (H, W) pair of ints").
     """
     kind = kind or (f"a sequence of {length} ints" if length is not None else "a sequence of ints")
-    if isinstance(values, (str, bytes)) or not isinstance(values, (list, tuple, range, np.ndarray)) \
-            or np.ndim(values) != 1:
+    if not isinstance(values, (list, tuple, range, np.ndarray)) or np.ndim(values) != 1:
         raise TypeError(f"{name} must be {kind} (a list or tuple); got {values!r} "
                         f"({type(values).__name__})")
     if length is not None and len(values) != length:

@@ -16,7 +16,9 @@ from tqdm.auto import tqdm
 
 from . import models as M
 from . import viz  # noqa: F401  (Japanese font)
+from .checks import check_int, check_number
 from .scratch import smooth as moving_average
+from .torch_checks import check_module, check_tensor_pair
 from .train import evaluate, fit
 from .utils import set_seed
 
@@ -28,6 +30,7 @@ PLAIN, RESIDUAL = "プレーン", "残差接続あり"
 
 def weight_grad_norms(model):
     """Gradient norm of every conv/linear weight on the main path, input side first."""
+    check_module(model)
     return [p.grad.norm().item() for name, p in model.named_parameters()
             if p.dim() > 1 and "shortcut" not in name and p.grad is not None]
 
@@ -39,8 +42,11 @@ def grad_flow_runs(X, y, depth=56, widths=(8, 16, 32), steps=50, batch_size=32, 
     Returns ``{name: {"loss": [...], "norms": {step: [...]}}}`` with the weight-gradient
     norms at the first and the last step (float32, no autocast).
     """
-    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 8 or (depth - 2) % 6:
+    if check_int(depth, "depth", 8, kind="an int 6n + 2") < 8 or (depth - 2) % 6:
         raise ValueError(f"depth must be 6n + 2 (8, 14, 20, ..., 56); got {depth!r}")
+    X, y = check_tensor_pair((X, y), "(X, y)")
+    steps, batch_size = check_int(steps, "steps", 1), check_int(batch_size, "batch_size", 1)
+    check_number(lr, "lr", 0, open_min=True)
     if len(X) < steps * batch_size:
         raise ValueError(f"need steps * batch_size = {steps * batch_size} images; got {len(X)}")
     n = (depth - 2) // 6
@@ -65,6 +71,7 @@ def grad_flow_runs(X, y, depth=56, widths=(8, 16, 32), steps=50, batch_size=32, 
 
 def grad_flow_figure(runs, depth):
     """Per-layer gradient norms at the first and last step, and the loss, plain vs residual."""
+    _check_runs(runs, ("loss", "norms"), "grad_flow_runs")
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
     colors = {PLAIN: "#c62828", RESIDUAL: "#1565c0"}
     steps = len(next(iter(runs.values()))["loss"])
@@ -93,6 +100,8 @@ def bn_lr_runs(train, test, lrs, epochs=2, batch_size=64, widths=(16, 32, 64), s
 
     Returns ``{(lr, batch_norm): {"loss": array, "test_acc": float}}``.
     """
+    check_tensor_pair(train, "train"), check_tensor_pair(test, "test")
+    lrs = _numbers(lrs, "lrs", 0, open_min=True)
     results = {}
     grid = [(lr, bn) for lr in lrs for bn in (False, True)]
     for lr, bn in tqdm(grid, desc="学習"):
@@ -110,6 +119,8 @@ def bn_lr_runs(train, test, lrs, epochs=2, batch_size=64, widths=(16, 32, 64), s
 
 def bn_lr_figure(results, smooth=20):
     """One panel per learning rate: moving-average training loss with and without BN."""
+    _check_runs(results, ("loss", "test_acc"), "bn_lr_runs")
+    smooth = check_int(smooth, "smooth", 1)
     lrs = sorted({lr for lr, _ in results})
     fig, axes = plt.subplots(1, len(lrs), figsize=(5.5 * len(lrs), 3.6), sharey=True,
                              squeeze=False)
@@ -134,6 +145,8 @@ def dropout_runs(train, test, ps, hidden=(512, 512), epochs=30, lr=3e-4, batch_s
 
     Returns ``{p: {"train_acc", "train_loss", "test_acc", "test_loss"}}`` (arrays).
     """
+    check_tensor_pair(train, "train"), check_tensor_pair(test, "test")
+    ps = _numbers(ps, "ps", 0, 1, open_max=True)
     runs = {}
     for p in tqdm(ps, desc="ドロップアウト率"):
         set_seed(seed)
@@ -150,6 +163,9 @@ def dropout_runs(train, test, ps, hidden=(512, 512), epochs=30, lr=3e-4, batch_s
 
 def dropout_table(runs, last=5):
     """{p: {"train", "test", "gap", "loss"}}: accuracies and test loss averaged over ``last`` epochs."""
+    _check_runs(runs, ("train_acc", "test_acc", "test_loss"), "dropout_runs")
+    epochs = min(len(r["test_acc"]) for r in runs.values())
+    last = check_int(last, "last", 1, epochs)                  # [-0:] would average every epoch
     return {p: dict(train=float(r["train_acc"][-last:].mean()),
                     test=float(r["test_acc"][-last:].mean()),
                     gap=float((r["train_acc"] - r["test_acc"])[-last:].mean()),
@@ -158,6 +174,7 @@ def dropout_table(runs, last=5):
 
 def dropout_figure(runs, title):
     """Accuracy (train dashed, test solid), train-test gap and test loss per epoch, per p."""
+    _check_runs(runs, ("train_acc", "test_acc", "test_loss"), "dropout_runs")
     fig, axes = plt.subplots(1, 3, figsize=(14, 3.8))
     for i, (p, r) in enumerate(runs.items()):
         e = np.arange(1, len(r["test_acc"]) + 1)
@@ -175,3 +192,22 @@ def dropout_figure(runs, title):
     fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def _check_runs(runs, keys, maker):
+    """Raise unless ``runs`` is a non-empty dict of results with ``keys``, as ``maker`` returns."""
+    if not isinstance(runs, dict) or not runs:
+        raise TypeError(f"runs must be the non-empty dict that {maker} returns; got {runs!r:.60}")
+    for name, r in runs.items():
+        if not (isinstance(r, dict) and set(keys) <= set(r)):
+            raise ValueError(f"runs[{name!r}] must hold {list(keys)}, as {maker} returns")
+
+
+def _numbers(values, name, *bounds, **kw):
+    """``values`` (unchanged) if it is a non-empty list of numbers that pass
+    ``check_number(v, ..., *bounds, **kw)``."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, (list, tuple)) or not values:
+        raise TypeError(f"{name} must be a non-empty list of numbers; got {values!r}")
+    for i, v in enumerate(values):
+        check_number(v, f"{name}[{i}]", *bounds, **kw)
+    return values

@@ -629,7 +629,9 @@ def lr_sweep(make_model, data, lrs, *, steps=30, batch_size=128, optimizer="sgd"
     steps, batch_size = check_int(steps, "steps", 1), check_int(batch_size, "batch_size", 1)
     if isinstance(lrs, (str, bytes)) or not hasattr(lrs, "__iter__"):
         raise TypeError(f"lrs must be a list of learning rates; got {lrs!r}")
-    lrs = [check_number(lr, f"lrs[{i}]", 0, open_min=True) for i, lr in enumerate(lrs)]
+    lrs = list(lrs)
+    for i, lr in enumerate(lrs):
+        check_number(lr, f"lrs[{i}]", 0, open_min=True)
     n = steps * batch_size
     if n > len(X):
         raise ValueError(f"steps * batch_size = {n} exceeds the {len(X)} examples given")

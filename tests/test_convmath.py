@@ -82,9 +82,11 @@ def test_sample_photo_loads_gray_and_resized():
     assert images.load_sample_image(size=(10, 12), gray=False).shape == (10, 12, 3)
 
 
-@pytest.mark.parametrize("size", [0, -3, 2.5, (1, 2, 3), "big"])
-def test_sample_photo_bad_size(size):
-    with pytest.raises(ValueError, match="size must"):
+@pytest.mark.parametrize("size, err", [(0, ValueError), (-3, ValueError), (10**6, ValueError),
+                                       (2.5, TypeError), ((1, 2, 3), ValueError),
+                                       ("big", TypeError)])
+def test_sample_photo_bad_size(size, err):
+    with pytest.raises(err, match="size must"):
         images.load_sample_image(size=size)
 
 
