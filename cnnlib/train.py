@@ -624,6 +624,9 @@ def lr_sweep(make_model, data, lrs, *, steps=30, batch_size=128, optimizer="sgd"
 
     The loss is the mean training loss of the last third of the steps (NaN if it diverged).
     """
+    if isinstance(make_model, nn.Module):          # callable, but one model for every LR
+        raise TypeError("make_model must be a function returning a new model (each LR trains a "
+                        "fresh one); got a model")
     check_callable(make_model, "make_model", "a function returning a new model")
     X, y = check_tensor_pair(data, "data")
     steps, batch_size = check_int(steps, "steps", 1), check_int(batch_size, "batch_size", 1)

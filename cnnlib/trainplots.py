@@ -47,7 +47,7 @@ def class_grid(X, y, classes, per_class=8, title=None, seed=0):
     per_class, seed = check_int(per_class, "per_class", 1), check_int(seed, "seed", 0)
     g = torch.Generator().manual_seed(seed)
     K = len(classes)
-    fig, axes = plt.subplots(K, per_class, figsize=(per_class * 0.9, K * 0.95))
+    fig, axes = plt.subplots(K, per_class, figsize=(per_class * 0.9, K * 0.95), squeeze=False)
     for k in range(K):
         idx = (y == k).nonzero().flatten()
         idx = idx[torch.randperm(len(idx), generator=g)[:per_class]]

@@ -69,16 +69,18 @@ def _read_idx(path, kind):
     data = path.read_bytes()
     fix = (f"Delete {path.name} and run again with downloads allowed, or copy an intact file "
            f"into {path.parent}.")
-    header = 4 + 4 * len(shape)
+    header, found = 4 + 4 * len(shape), int.from_bytes(data[:4], "big")
+    if len(data) >= 4 and found != magic:
+        raise DatasetCorruptError(f"{path} is not an MNIST {kind} file: its IDX magic number is "
+                                  f"{found:#010x}, expected {magic:#010x}. {fix}")
     if len(data) < header:
         raise DatasetCorruptError(f"{path} is truncated: {len(data)} bytes, shorter than the "
                                   f"{header}-byte IDX header of MNIST {kind}. {fix}")
-    found = int.from_bytes(data[:4], "big")
     dims = tuple(int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(len(shape)))
-    if found != magic or any(s is not None and d != s for d, s in zip(dims, shape)):
+    if any(s is not None and d != s for d, s in zip(dims, shape)):
         raise DatasetCorruptError(
-            f"{path} is not an MNIST {kind} file: its IDX header says magic {found:#010x} and "
-            f"sizes {dims}, expected magic {magic:#010x} and sizes (N{', 28, 28' * (kind == 'images')}). {fix}")
+            f"{path} is not an MNIST {kind} file: its IDX header gives the sizes {dims}, "
+            f"expected (N, 28, 28). {fix}")
     size = header + math.prod(dims)
     if len(data) != size:
         raise DatasetCorruptError(
