@@ -7,7 +7,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from . import layers as L
-from .checks import check_array, check_callable, check_int, check_ints, check_number
+from .checks import check_array, check_int, check_ints, check_number
 from .torch_checks import check_device, check_module
 
 __all__ = ["evaluate", "fit", "small_cnn", "mlp", "mlp_like", "to_torch", "fit_torch",

@@ -3,8 +3,9 @@
 A case is one adversarial call of one public name of cnnlib. It either must raise (a
 ``ValueError``/``TypeError``/``FileNotFoundError`` or a subclass, raised by cnnlib's own code, whose
 message contains the given words: the argument's name and what is allowed) or must return a
-correct result (``check`` asserts it). Every case runs under a generous timeout guard, so an
-input that makes cnnlib loop forever fails instead of hanging the suite.
+correct result (``check`` asserts it). Every case runs under a generous timeout and a cap on the
+memory it may add, so an input that makes cnnlib loop or allocate without end fails instead of
+hanging the suite or the machine.
 
 ``public_names()`` lists every public function, class and public method of the modules in scope;
 ``tests/test_bad_input_coverage.py`` fails when one of them has no case, so a new public name
@@ -14,7 +15,9 @@ by module.
 import functools
 import importlib
 import inspect
+import os
 import pkgutil
+import resource
 import signal
 import traceback
 from dataclasses import dataclass
@@ -27,6 +30,8 @@ CNNLIB_DIR = Path(cnnlib.__file__).resolve().parent
 # build-time claim checks (cnnlib.claims raises ClaimError by design, for authors, not readers).
 OUT_OF_SCOPE = ("cnnlib.widgets", "cnnlib.claims")
 TIMEOUT = 120          # seconds; a guard against hangs, not a performance assertion
+MEMORY = 4 << 30       # bytes of address space a case may add (an allocation loop in C, such as
+                       # a resize to 10^6 x 10^6 pixels, is out of the timeout's reach)
 ALLOWED = (ValueError, TypeError, FileNotFoundError)
 
 
@@ -87,9 +92,20 @@ def _raised_in_cnnlib(err):
     return bool(frames) and CNNLIB_DIR in Path(frames[-1].filename).resolve().parents
 
 
+def _address_space():
+    """This process's virtual memory size in bytes."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+
+
 def run(case):
     """Run one case and assert what it must do (see ``Case``)."""
     old = signal.signal(signal.SIGALRM, _alarm)
+    limits = resource.getrlimit(resource.RLIMIT_AS)
+    cap = _address_space() + MEMORY
+    if limits[1] != resource.RLIM_INFINITY:
+        cap = min(cap, limits[1])
+    resource.setrlimit(resource.RLIMIT_AS, (cap, limits[1]))
     signal.setitimer(signal.ITIMER_REAL, TIMEOUT)
     try:
         try:
@@ -111,6 +127,7 @@ def run(case):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+        resource.setrlimit(resource.RLIMIT_AS, limits)
     if case.raises is not None:
         raise AssertionError(f"{case.id}: expected {case.raises.__name__}, returned {result!r:.200}")
     verdict = case.check(result)
@@ -159,15 +176,28 @@ def public_names():
     return out
 
 
-def parametrize(cases):
-    """pytest parametrisation of ``test_case(case)`` over ``cases``, one test id per case."""
+def table(prefix, rows):
+    """Cases from rows ``(name, label, call, raises, *words)`` or ``(name, label, call, None,
+    check)``; ``prefix.name`` is the public name each case calls."""
+    return [ok(f"{prefix}.{name}", label, call, rest[0]) if raises is None
+            else bad(f"{prefix}.{name}", label, call, raises, *rest)
+            for name, label, call, raises, *rest in rows]
+
+
+def case_test(cases):
+    """A case file's test: ``test_case = case_test(CASES)`` runs each case as one test (on one
+    torch thread, figures closed afterwards), tagged with its module for the summary line."""
     import pytest
     ids = [c.id for c in cases]
     duplicates = {i for i in ids if ids.count(i) > 1}
     assert not duplicates, f"duplicate case ids: {sorted(duplicates)}"
-    return pytest.mark.parametrize("case", cases, ids=ids)
 
-
-def record(request, case):
-    """Tag the running test with its module, for the summary line in conftest.py."""
-    request.node.user_properties.append(("bad_input_module", case.module))
+    @pytest.mark.parametrize("case", cases, ids=ids)
+    def test_case(case, request, one_thread):
+        import matplotlib.pyplot as plt
+        request.node.user_properties.append(("bad_input_module", case.module))
+        try:
+            run(case)
+        finally:
+            plt.close("all")
+    return test_case

@@ -6,11 +6,10 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-import pytest
 import torch
 from PIL import Image
 
-from badinput import bad, ok, parametrize, record, run
+from badinput import case_test, table
 from cnnlib import data as D
 from cnnlib.data import augment as A
 from cnnlib.data import cifar10 as C
@@ -23,15 +22,6 @@ TV, VE, FNF = TypeError, ValueError, FileNotFoundError
 def corrupt():
     """The error type for broken datasets (a ValueError subclass; looked up when a case runs)."""
     return getattr(D, "DatasetCorruptError", ValueError)
-
-
-def _cases(prefix, rows):
-    out = []
-    for name, label, call, raises, *rest in rows:
-        target = f"{prefix}.{name}"
-        out.append(ok(target, label, call, rest[0]) if raises is None
-                   else bad(target, label, call, raises, *rest))
-    return out
 
 
 class Env:
@@ -88,7 +78,7 @@ def mnist_case(label, raises=None, *words, check=None, **kw):
         "load_mnist", label, call, None, check)
 
 
-CASES = _cases("cnnlib.data.mnist", [
+CASES = table("cnnlib.data.mnist", [
     mnist_case("truncated images", VE, "is corrupt", "truncated", images=dict(cut=100)),
     mnist_case("extra bytes", VE, "is corrupt", "extra data", images=dict(extra=b"\0" * 7)),
     mnist_case("labels where the images belong", VE, "not an MNIST images file", "0x00000803",
@@ -191,7 +181,7 @@ def _labels_follow_folders(s):
     return len(s) == 20 and s.classes == C.CLASSES and torch.bincount(s.y).tolist() == [2] * 10
 
 
-CASES += _cases("cnnlib.data.cifar10", [
+CASES += table("cnnlib.data.cifar10", [
     cifar("a class folder missing", VE, "missing ['cat']", "exactly the class folders",
           drop=("cat",)),
     cifar("an extra class folder", VE, "unexpected ['zebra']", "exactly the class folders",
@@ -295,7 +285,7 @@ def _corrupt_torchvision(d):
 
 
 # ---------------------------------------------------------------- cnnlib.data, cnnlib.data.images
-CASES += _cases("cnnlib.data", [
+CASES += table("cnnlib.data", [
     ("cache_dir", "CNNLIB_CACHE is a file", lambda: in_tmp(lambda d: _cache_file(d)), VE,
      "CNNLIB_CACHE must name a folder", "is a file"),
     ("cache_dir", "CNNLIB_CACHE under a file", lambda: in_tmp(lambda d: _cache_under_file(d)), VE,
@@ -326,7 +316,7 @@ def _offline(value):
         return D.offline()
 
 
-CASES += _cases("cnnlib.data.images", [
+CASES += table("cnnlib.data.images", [
     ("sample_image_path", "name int", lambda: I.sample_image_path(5), VE, "unknown sample image",
      "grace_hopper"),
     ("sample_image_path", "name list", lambda: I.sample_image_path(["grace_hopper"]), VE,
@@ -346,7 +336,7 @@ CASES += _cases("cnnlib.data.images", [
 # ---------------------------------------------------------------- cnnlib.data.augment
 X8 = torch.randint(0, 256, (4, 3, 6, 6), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
 Y4 = torch.tensor([0, 1, 2, 3])
-CASES += _cases("cnnlib.data.augment", [
+CASES += table("cnnlib.data.augment", [
     ("random_flip", "p 2", lambda: A.random_flip(X8, p=2), VE, "p must be", "[0, 1]"),
     ("random_flip", "ndarray", lambda: A.random_flip(X8.numpy()), TV, "X must be a torch.Tensor",
      "N x C x H x W"),
@@ -400,13 +390,4 @@ CASES += _cases("cnnlib.data.augment", [
 ])
 
 
-@parametrize(CASES)
-def test_case(case, request):
-    record(request, case)
-    run(case)
-
-
-@pytest.fixture(autouse=True)
-def _one_thread(one_thread):
-    yield
-
+test_case = case_test(CASES)

@@ -6,13 +6,11 @@ import io
 import tempfile
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
-import pytest
 import torch
 from torch import nn
 
-from badinput import bad, ok, parametrize, record, run
+from badinput import case_test, table
 from cnnlib import architectures as AR
 from cnnlib import bench as B
 from cnnlib import experiments as E
@@ -24,15 +22,6 @@ from cnnlib import viz as V
 
 TV, VE = TypeError, ValueError
 MEAN, STD = (0.5, 0.5, 0.5), (0.25, 0.25, 0.25)
-
-
-def _cases(prefix, rows):
-    out = []
-    for name, label, call, raises, *rest in rows:
-        target = f"{prefix}.{name}"
-        out.append(ok(target, label, call, rest[0]) if raises is None
-                   else bad(target, label, call, raises, *rest))
-    return out
 
 
 def cifar(n=8, size=8):
@@ -70,7 +59,7 @@ def saved_book_model(d, **meta_changes):
 
 
 # ---------------------------------------------------------------- cnnlib.recipes
-CASES = _cases("cnnlib.recipes", [
+CASES = table("cnnlib.recipes", [
     ("triangle", "total 0", lambda: R.triangle(0), VE, "total", ">= 1"),
     ("triangle", "negative start (gradient ascent)", lambda: R.triangle(10, start=-0.2), VE,
      "start", ">= 0"),
@@ -161,7 +150,7 @@ def _runs(**extra):
                   "train_loss": np.ones(3), **extra}}
 
 
-CASES += _cases("cnnlib.experiments", [
+CASES += table("cnnlib.experiments", [
     ("weight_grad_norms", "not a module", lambda: E.weight_grad_norms([nn.Linear(1, 1)]), TV,
      "model must be", "nn.Module"),
     ("grad_flow_runs", "depth 10", lambda: E.grad_flow_runs(*cifar(), depth=10), VE,
@@ -204,7 +193,7 @@ CASES += _cases("cnnlib.experiments", [
 
 # ---------------------------------------------------------------- cnnlib.architectures
 STATS = {"A": {"year": 2000, "params": 10, "flops": 100, "idea": "x"}}
-CASES += _cases("cnnlib.architectures", [
+CASES += table("cnnlib.architectures", [
     ("on_meta", "builder a model", lambda: AR.on_meta("vgg16"), TV, "builder must be",
      "function or class"),
     ("on_meta", "weights on meta", lambda: AR.on_meta(M.lenet5).classifier.fc3.weight.device.type,
@@ -231,7 +220,7 @@ CASES += _cases("cnnlib.architectures", [
 
 # ---------------------------------------------------------------- cnnlib.trainplots, cnnlib.viz
 CLASSES = ("a", "b", "c", "d")
-CASES += _cases("cnnlib.trainplots", [
+CASES += table("cnnlib.trainplots", [
     ("class_grid", "per_class 0", lambda: TP.class_grid(*cifar(), CLASSES, per_class=0), VE,
      "per_class", ">= 1"),
     ("class_grid", "label without a name", lambda: TP.class_grid(*cifar(), CLASSES[:3]), VE,
@@ -271,7 +260,7 @@ CASES += _cases("cnnlib.trainplots", [
     ("prediction_grid", "n -1", lambda: TP.prediction_grid(*cifar(), cifar()[1], CLASSES, n=-1),
      VE, "n", ">= 1"),
 ])
-CASES += _cases("cnnlib.viz", [
+CASES += table("cnnlib.viz", [
     ("show_images", "titles short", lambda: V.show_images([np.zeros((2, 2))] * 2, ["a"]), VE,
      "one title per image", "1 titles"),
     ("show_images", "no images", lambda: V.show_images([], []), VE, "at least one image",
@@ -312,7 +301,7 @@ def _raise_from_cnnlib(fn):
     return ""
 
 
-CASES += _cases("cnnlib.bench", [
+CASES += table("cnnlib.bench", [
     ("main", "--batch 0", lambda: _raise_from_cnnlib(lambda: cli("conv", "--batch", "0")), None,
      lambda m: "argument --batch: must be an int >= 1; got '0'" in m),
     ("main", "--repeats x", lambda: _raise_from_cnnlib(lambda: cli("conv", "--repeats", "x")),
@@ -359,14 +348,4 @@ def _args():
     return parser.parse_args([])
 
 
-@parametrize(CASES)
-def test_case(case, request):
-    record(request, case)
-    run(case)
-
-
-@pytest.fixture(autouse=True)
-def _one_thread(one_thread):
-    yield
-    plt.close("all")
-
+test_case = case_test(CASES)

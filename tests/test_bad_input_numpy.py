@@ -4,9 +4,8 @@ Each case is an adversarial call (see tests/badinput.py): it must raise a clear 
 that names the argument and what is allowed, or return the right result.
 """
 import numpy as np
-import pytest
 
-from badinput import bad, ok, parametrize, record, run
+from badinput import case_test, table
 from cnnlib import checks as C
 from cnnlib import convmath as CM
 from cnnlib import functional as F
@@ -23,18 +22,8 @@ K = R.standard_normal((3, 3))
 TV, VE = TypeError, ValueError
 
 
-def _cases(prefix, rows):
-    """Cases from rows (name, label, call, raises-or-None, words-or-check...)."""
-    out = []
-    for name, label, call, raises, *rest in rows:
-        target = f"{prefix}.{name}"
-        out.append(ok(target, label, call, rest[0]) if raises is None
-                   else bad(target, label, call, raises, *rest))
-    return out
-
-
 # ---------------------------------------------------------------- cnnlib.checks
-CASES = _cases("cnnlib.checks", [
+CASES = table("cnnlib.checks", [
     ("check_int", "str", lambda: C.check_int("3", "n"), TV, "n must be an int", "'3'"),
     ("check_int", "float", lambda: C.check_int(2.0, "n", 1), TV, "n must be an int", "2.0"),
     ("check_int", "np.bool_", lambda: C.check_int(np.bool_(True), "n"), TV, "n must be", "True"),
@@ -99,7 +88,7 @@ CASES = _cases("cnnlib.checks", [
 ])
 
 # ---------------------------------------------------------------- cnnlib.functional
-CASES += _cases("cnnlib.functional", [
+CASES += table("cnnlib.functional", [
     ("conv_output_size", "size 0", lambda: F.conv_output_size(0, 3), VE, "size", ">= 1"),
     ("conv_output_size", "kernel too big", lambda: F.conv_output_size(4, 7), VE, "kernel_size",
      "size + 2*padding"),
@@ -221,7 +210,7 @@ _LAYERS = {   # name: (layer factory, x, a dy of the wrong shape that would broa
     "Dropout": (lambda: L.Dropout(0.5, seed=0), X, np.ones((1, 3, 5, 5))),
 }
 for _name, (_make, _x, _dy) in _LAYERS.items():
-    CASES += _cases("cnnlib.layers", [
+    CASES += table("cnnlib.layers", [
         (f"{_name}.backward", "before forward", lambda m=_make: m().backward(np.ones(3)), VE,
          "backward", "forward"),
         (f"{_name}.backward", "dy of a broadcastable shape",
@@ -230,7 +219,7 @@ for _name, (_make, _x, _dy) in _LAYERS.items():
         (f"{_name}.forward", "list input", lambda m=_make, x=_x: m().forward(x.tolist()), TV,
          "x must be", "ndarray"),
     ])
-CASES += _cases("cnnlib.layers", [
+CASES += table("cnnlib.layers", [
     ("Conv2d.backward", "dy transposed (OH and OW swapped)", _conv_dy_transposed, VE,
      "dy must have", "(2, 2, 4, 3)"),
     ("Conv2d", "in_channels 0", lambda: L.Conv2d(0, 4, 3), VE, "in_channels", ">= 1"),
@@ -340,7 +329,7 @@ CASES += _cases("cnnlib.layers", [
 ])
 
 # ---------------------------------------------------------------- cnnlib.convmath
-CASES += _cases("cnnlib.convmath", [
+CASES += table("cnnlib.convmath", [
     ("kernel", "unknown", lambda: CM.kernel("sobel"), VE, "unknown kernel", "sobel_x"),
     ("kernel", "not a string", lambda: CM.kernel(["blur"]), VE, "kernel", "available"),
     ("correlate2d", "3-D x", lambda: CM.correlate2d(X[0], K), VE, "x must be a 2-D array",
@@ -382,7 +371,7 @@ CASES += _cases("cnnlib.convmath", [
 ])
 
 # ---------------------------------------------------------------- cnnlib.pooling
-CASES += _cases("cnnlib.pooling", [
+CASES += table("cnnlib.pooling", [
     ("reduction_rate", "size 0", lambda: P.reduction_rate(0, 2, 2), VE, "size", ">= 1"),
     ("reduction_rate", "stride 0", lambda: P.reduction_rate(8, 2, 0), VE, "stride", ">= 1"),
     ("receptive_field", "kernel 0", lambda: P.receptive_field([("conv", 0, 1)]), VE,
@@ -426,7 +415,7 @@ CASES += _cases("cnnlib.pooling", [
 ])
 
 # ---------------------------------------------------------------- cnnlib.gradcheck
-CASES += _cases("cnnlib.gradcheck", [
+CASES += table("cnnlib.gradcheck", [
     ("numerical_gradient", "float32 x", lambda: G.numerical_gradient(np.sum, np.ones(2, np.float32)),
      TV, "x as a float64 ndarray", "float32"),
     ("numerical_gradient", "h 0", lambda: G.numerical_gradient(np.sum, np.ones(2), h=0), VE,
@@ -447,12 +436,4 @@ CASES += _cases("cnnlib.gradcheck", [
 ])
 
 
-@parametrize(CASES)
-def test_case(case, request):
-    record(request, case)
-    run(case)
-
-
-@pytest.fixture(autouse=True)
-def _one_thread(one_thread):
-    yield
+test_case = case_test(CASES)

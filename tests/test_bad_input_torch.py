@@ -5,11 +5,10 @@ import math
 import os
 
 import numpy as np
-import pytest
 import torch
 from torch import nn
 
-from badinput import bad, ok, parametrize, record, run
+from badinput import case_test, table
 from cnnlib import cam as CAM
 from cnnlib import layers as L
 from cnnlib import models as M
@@ -26,15 +25,6 @@ SU = importlib.import_module("cnnlib.summary")     # cnnlib.summary is also the 
 def TC():
     """cnnlib.torch_checks, imported when a case runs (code without it fails only its cases)."""
     return importlib.import_module("cnnlib.torch_checks")
-
-
-def _cases(prefix, rows):
-    out = []
-    for name, label, call, raises, *rest in rows:
-        target = f"{prefix}.{name}"
-        out.append(ok(target, label, call, rest[0]) if raises is None
-                   else bad(target, label, call, raises, *rest))
-    return out
 
 
 def data(n=32, classes=4, seed=0):
@@ -101,7 +91,7 @@ def history(n=3):
 
 
 # ---------------------------------------------------------------- cnnlib.torch_checks
-CASES = _cases("cnnlib.torch_checks", [
+CASES = table("cnnlib.torch_checks", [
     ("check_tensor", "ndarray", lambda: TC().check_tensor(np.ones(3), "X"), TV,
      "X must be a torch.Tensor", "torch.as_tensor"),
     ("check_tensor", "ndim", lambda: TC().check_tensor(torch.ones(3), "x", 4, "(N, C, H, W)"), VE,
@@ -148,7 +138,7 @@ def _misfit():
 
 
 # ---------------------------------------------------------------- cnnlib.utils, cnnlib.timing
-CASES += _cases("cnnlib.utils", [
+CASES += table("cnnlib.utils", [
     ("set_seed", "string", lambda: U.set_seed("0"), TV, "seed must be an int", "'0'"),
     ("set_seed", "negative", lambda: U.set_seed(-1), VE, "seed must be", "[0, 4294967295]"),
     ("set_seed", "2**32", lambda: U.set_seed(2**32), VE, "seed must be", "[0, 4294967295]"),
@@ -166,14 +156,14 @@ CASES += _cases("cnnlib.utils", [
     ("env_threads", "CNNLIB_THREADS empty", lambda: with_env("CNNLIB_THREADS", " ", U.env_threads),
      None, lambda v: v is None),
 ])
-CASES += _cases("cnnlib.timing", [
+CASES += table("cnnlib.timing", [
     ("best_time", "fn not callable", lambda: TI.best_time(3), TV, "fn must be", "function"),
     ("best_time", "repeat 0", lambda: TI.best_time(lambda: None, 0), VE, "repeat", ">= 1"),
     ("best_time", "repeat 1.5", lambda: TI.best_time(lambda: None, 1.5), TV, "repeat", "an int"),
 ])
 
 # ---------------------------------------------------------------- cnnlib.scratch
-CASES += _cases("cnnlib.scratch", [
+CASES += table("cnnlib.scratch", [
     ("evaluate", "float labels", lambda: S.evaluate(np_seq(), np_data()[0], np.zeros(8)), TV,
      "y must be a 1-D array", "integer class labels"),
     ("evaluate", "label 3 of 3 outputs", lambda: S.evaluate(np_seq(), np_data()[0], np.full(8, 3)),
@@ -301,7 +291,7 @@ def img(c=3, s=32, n=1):
     return torch.zeros(n, c, s, s)
 
 
-CASES += _cases("cnnlib.models", [
+CASES += table("cnnlib.models", [
     ("count_params", "not a module", lambda: M.count_params([torch.zeros(3)]), TV,
      "model must be", "nn.Module"),
     ("count_params", "trainable_only 'yes'", lambda: M.count_params(net(), "yes"), TV,
@@ -421,7 +411,7 @@ CASES += _cases("cnnlib.models", [
 ])
 
 # ---------------------------------------------------------------- cnnlib.train
-CASES += _cases("cnnlib.train", [
+CASES += table("cnnlib.train", [
     ("History.append", "misspelt key", lambda: T.History().append(tset_acc=0.5), VE,
      "unknown keys ['tset_acc']", "allowed"),
     ("History.best", "mode 'avg'", lambda: history().best("train_loss", "avg"), VE,
@@ -618,7 +608,7 @@ def _write(path, content):
 
 
 # ---------------------------------------------------------------- cnnlib.transfer, cnnlib.summary
-CASES += _cases("cnnlib.transfer", [
+CASES += table("cnnlib.transfer", [
     ("freeze", "a tensor", lambda: TR.freeze(torch.ones(2)), TV, "module must be", "nn.Module"),
     ("unfreeze", "a list", lambda: TR.unfreeze([net()]), TV, "module must be", "nn.Module"),
     ("count_trainable", "a function", lambda: TR.count_trainable(net), TV, "model must be",
@@ -651,7 +641,7 @@ def _frozen_bn_stays_eval():
     return not model.layer1[0].bn1.training and model.stem.bn.training
 
 
-CASES += _cases("cnnlib.summary", [
+CASES += table("cnnlib.summary", [
     ("summary", "input_size 0", lambda: SU.summary(net(), (1, 1, 0, 4)), VE, "input_size[2]",
      ">= 1"),
     ("summary", "input_size float", lambda: SU.summary(net(), (1, 1, 4.0, 4)), TV,
@@ -671,7 +661,7 @@ CASES += _cases("cnnlib.summary", [
 ])
 
 # ---------------------------------------------------------------- cnnlib.cam
-CASES += _cases("cnnlib.cam", [
+CASES += table("cnnlib.cam", [
     ("resolve_layer", "unknown name", lambda: CAM.resolve_layer(cnn(), "conv1"), VE,
      "no layer named 'conv1'", "['0']"),
     ("resolve_layer", "int", lambda: CAM.resolve_layer(cnn(), 0), TV, "target layer must be",
@@ -776,7 +766,7 @@ CASES += _cases("cnnlib.cam", [
 
 
 # aliases: Layer.__call__ and Sequential.__call__ are forward, SoftmaxCrossEntropy.__call__ too
-CASES += _cases("cnnlib.layers", [
+CASES += table("cnnlib.layers", [
     ("Layer.__call__", "list input", lambda: L.ReLU()([1.0, -1.0]), TV, "x must be", "ndarray"),
     ("Sequential.__call__", "1-D input", lambda: np_seq()(np.ones(16)), VE, "x must be a batch",
      "(N, ...)"),
@@ -786,14 +776,4 @@ CASES += _cases("cnnlib.layers", [
 ])
 
 
-@parametrize(CASES)
-def test_case(case, request):
-    record(request, case)
-    run(case)
-
-
-@pytest.fixture(autouse=True)
-def _one_thread(one_thread):
-    import matplotlib.pyplot as plt
-    yield
-    plt.close("all")
+test_case = case_test(CASES)
