@@ -384,7 +384,7 @@ class EarlyStopping:
         self.best, self.best_epoch, self.best_state, self.wait = None, None, None, 0
 
     def __call__(self, epoch, history, model):
-        v = history.get(self.key, [None])[-1] if isinstance(history, dict) else None
+        v = (history.get(self.key) or [None])[-1] if isinstance(history, dict) else None
         if v is None:
             raise ValueError(f"EarlyStopping(key={self.key!r}) needs history[{self.key!r}] from "
                              f"fit's History; got none (test_loss and test_acc need test_data)")
