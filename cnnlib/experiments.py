@@ -100,7 +100,8 @@ def bn_lr_runs(train, test, lrs, epochs=2, batch_size=64, widths=(16, 32, 64), s
 
     Returns ``{(lr, batch_norm): {"loss": array, "test_acc": float}}``.
     """
-    check_tensor_pair(train, "train"), check_tensor_pair(test, "test")
+    check_tensor_pair(train, "train")
+    check_tensor_pair(test, "test")
     lrs = _numbers(lrs, "lrs", 0, open_min=True)
     results = {}
     grid = [(lr, bn) for lr in lrs for bn in (False, True)]
@@ -145,7 +146,8 @@ def dropout_runs(train, test, ps, hidden=(512, 512), epochs=30, lr=3e-4, batch_s
 
     Returns ``{p: {"train_acc", "train_loss", "test_acc", "test_loss"}}`` (arrays).
     """
-    check_tensor_pair(train, "train"), check_tensor_pair(test, "test")
+    check_tensor_pair(train, "train")
+    check_tensor_pair(test, "test")
     ps = _numbers(ps, "ps", 0, 1, open_max=True)
     runs = {}
     for p in tqdm(ps, desc="ドロップアウト率"):

@@ -28,7 +28,8 @@ __all__ = [
 
 def count_params(model, trainable_only=False):
     """Number of parameters of ``model`` (only those with requires_grad if asked)."""
-    check_module(model), check_bool(trainable_only, "trainable_only")
+    check_module(model)
+    check_bool(trainable_only, "trainable_only")
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
 

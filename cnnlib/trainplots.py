@@ -186,7 +186,8 @@ def bar(values, labels, ylabel, title, fmt="{:.2f}", color="C0", ax=None):
 
 def prediction_grid(X, y, pred, classes, n=16, ncols=8, title="予測結果（緑: 正解, 赤: 不正解）"):
     """The first ``n`` images, each drawn once, titled 'prediction (true)' in green or red."""
-    _images_labels(X, y, classes), _images_labels(X, pred, classes, "pred")
+    _images_labels(X, y, classes)
+    _images_labels(X, pred, classes, "pred")
     n = min(check_int(n, "n", 1), len(X))
     ncols = check_int(ncols, "ncols", 1)
     nrows = -(-n // ncols)

@@ -33,14 +33,17 @@ def _rand(n, gen, device):
 
 def random_flip(X, p=0.5, generator=None):
     """Flip each image left-right with probability ``p``."""
-    _check_batch(X), check_number(p, "p", 0, 1), _generator(generator)
+    _check_batch(X)
+    check_number(p, "p", 0, 1)
+    _generator(generator)
     mask = (_rand(len(X), generator, X.device) < p).view(-1, 1, 1, 1)
     return torch.where(mask, X.flip(-1), X)
 
 
 def random_crop(X, padding=4, mode="constant", generator=None):
     """Pad by ``padding`` ('constant' zeros or 'reflect') and crop back at a random offset."""
-    _check_batch(X), _generator(generator)
+    _check_batch(X)
+    _generator(generator)
     padding, mode = check_int(padding, "padding", 0), check_choice(mode, "mode",
                                                                     ("constant", "reflect"))
     if mode == "reflect" and padding >= min(X.shape[2:]):
@@ -61,7 +64,9 @@ def random_crop(X, padding=4, mode="constant", generator=None):
 
 def cutout(X, size=8, fill=0, generator=None):
     """Set a ``size`` x ``size`` square (centre uniform over the image, clipped) to ``fill``."""
-    _check_batch(X), _generator(generator), check_number(fill, "fill")
+    _check_batch(X)
+    _generator(generator)
+    check_number(fill, "fill")
     size = check_int(size, "size", 1)
     N, _, H, W = X.shape
     cy = torch.randint(0, H, (N, 1), generator=generator)
@@ -76,7 +81,8 @@ def cutout(X, size=8, fill=0, generator=None):
 
 def mixup(X, y, alpha=1.0, generator=None):
     """Mixup: ``lam*X + (1-lam)*X[perm]``, lam ~ Beta(alpha, alpha); returns (Xm, y, y[perm], lam)."""
-    _check_batch(X), _generator(generator)
+    _check_batch(X)
+    _generator(generator)
     check_number(alpha, "alpha", 0, open_min=True)
     if not torch.is_tensor(y) or y.dim() == 0 or len(y) != len(X):
         raise ValueError(f"y must be a tensor with one target per image of X ({len(X)}); got "
@@ -95,7 +101,8 @@ def _beta(alpha, generator=None):
 
 def mixup_loss(logits, y_a, y_b, lam, loss_fn=F.cross_entropy):
     """The Mixup loss ``lam*loss(y_a) + (1-lam)*loss(y_b)``."""
-    check_number(lam, "lam", 0, 1), check_callable(loss_fn, "loss_fn")
+    check_number(lam, "lam", 0, 1)
+    check_callable(loss_fn, "loss_fn")
     return lam * loss_fn(logits, y_a) + (1 - lam) * loss_fn(logits, y_b)
 
 
@@ -103,7 +110,8 @@ def mixup_targets(y_a, y_b, lam, num_classes):
     """Soft targets ``lam*onehot(y_a) + (1-lam)*onehot(y_b)`` (same loss as ``mixup_loss`` for CE)."""
     check_number(lam, "lam", 0, 1)
     num_classes = check_int(num_classes, "num_classes", 1)
-    check_labels(y_a, "y_a", num_classes), check_labels(y_b, "y_b", num_classes)
+    check_labels(y_a, "y_a", num_classes)
+    check_labels(y_b, "y_b", num_classes)
     if y_a.shape != y_b.shape:
         raise ValueError(f"y_a and y_b must have the same shape; got {tuple(y_a.shape)} and "
                          f"{tuple(y_b.shape)}")
@@ -120,7 +128,8 @@ class AlternatingFlipBatches:
     """
 
     def __init__(self, X, y, batch_size=512, seed=None):
-        _check_batch(X), check_tensor(y, "y")
+        _check_batch(X)
+        check_tensor(y, "y")
         if y.dim() == 0 or len(X) != len(y):
             raise ValueError(f"X and y differ in length: {len(X)} vs {tuple(y.shape)}")
         self.X, self.y, self.batch_size = X, y, check_int(batch_size, "batch_size", 1)
