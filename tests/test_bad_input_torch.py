@@ -573,6 +573,10 @@ CASES += table("cnnlib.train", [
      "is a folder", "not a checkpoint file"),
     ("load_checkpoint", "random bytes", lambda: _in_tmp(lambda d: T.load_checkpoint(
         _write(d / "x.pt", os.urandom(256)))), VE, "not a readable checkpoint", "corrupt"),
+    ("load_checkpoint", "truncated", lambda: _in_tmp(lambda d: T.load_checkpoint(_truncated(
+        T.save_checkpoint(d / "m.pt", net())))), VE, "not a readable checkpoint", "truncated"),
+    ("load_checkpoint", "a pickle that would run code", lambda: _in_tmp(lambda d: T.load_checkpoint(
+        _write(d / "x.pt", _code_pickle()))), VE, "not a readable checkpoint", "corrupt"),
     ("load_checkpoint", "another architecture", lambda: _in_tmp(lambda d: T.load_checkpoint(
         T.save_checkpoint(d / "m.pt", net()), M.lenet5())), VE, "does not match LeNet5",
      "missing keys"),
@@ -605,6 +609,23 @@ def _in_tmp(fn):
 def _write(path, content):
     path.write_bytes(content)
     return path
+
+
+def _truncated(path):
+    path.write_bytes(path.read_bytes()[:-100])
+    return path
+
+
+class _RunsCode:
+    def __reduce__(self):
+        return (print, ("this ran while loading",))
+
+
+def _code_pickle():
+    import io
+    buf = io.BytesIO()
+    torch.save({"format": T.CHECKPOINT_FORMAT, "meta": _RunsCode()}, buf)
+    return buf.getvalue()
 
 
 # ---------------------------------------------------------------- cnnlib.transfer, cnnlib.summary
