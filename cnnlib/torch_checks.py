@@ -98,7 +98,7 @@ def explain_misfit(name, x, active=True):
     try:
         yield
     except RuntimeError as err:
-        if not active:
+        if not active or isinstance(err, torch.cuda.OutOfMemoryError):
             raise
         raise ValueError(f"the model cannot take {name} (shape {tuple(x.shape)}, {x.dtype}): "
                          f"{str(err).strip()}") from err
