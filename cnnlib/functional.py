@@ -376,7 +376,8 @@ def batch_norm2d(x, gamma, beta, running_mean=None, running_var=None, training=T
     x, gamma, beta = _bn_args(x, gamma, beta)
     check_number(momentum, "momentum", 0, 1)
     check_number(eps, "eps", 0, open_min=True)
-    C, training = x.shape[1], check_bool(training, "training")
+    check_bool(training, "training")
+    C = x.shape[1]
     if not training:
         mu, var = _bn_running(running_mean, running_var, C, x.dtype)
         y = (x - _per_channel(mu)) / np.sqrt(_per_channel(var) + eps)
@@ -404,7 +405,7 @@ def batch_norm2d_backward(dy, x, gamma, running_mean=None, running_var=None, tra
     """
     x, gamma = _bn_args(x, gamma)
     check_number(eps, "eps", 0, open_min=True)
-    training = check_bool(training, "training")
+    check_bool(training, "training")
     dy = _array(dy, "dy", 4)
     if dy.shape != x.shape:
         raise ValueError(f"dy must have the shape of x {x.shape}; got {dy.shape}")
@@ -434,7 +435,8 @@ def dropout(x, p=0.5, training=True, rng=None):
     NumPy's global generator (seeded by cnnlib.set_seed).
     """
     x, p = _array(x, "x"), check_number(p, "p", 0, 1)
-    if not check_bool(training, "training") or p == 0:
+    check_bool(training, "training")
+    if not training or p == 0:
         return x.copy(), np.ones_like(x)
     if p == 1:
         return np.zeros_like(x), np.zeros_like(x)
