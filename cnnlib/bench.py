@@ -19,6 +19,8 @@ import os
 import sys
 import time
 
+from .checks import check_int
+
 SUBCOMMANDS = {}
 MARK = "⏱"                      # on every line with a time, a ratio or the load average
 
@@ -273,10 +275,7 @@ def interleaved(fns, repeats, warmup=1):
     import statistics
     if not isinstance(fns, dict) or not fns or not all(callable(f) for f in fns.values()):
         raise TypeError(f"fns must be a non-empty dict name -> function; got {fns!r:.80}")
-    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
-        raise ValueError(f"repeats must be an int >= 1; got {repeats!r}")
-    if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
-        raise ValueError(f"warmup must be an int >= 0; got {warmup!r}")
+    repeats, warmup = check_int(repeats, "repeats", 1), check_int(warmup, "warmup", 0)
     for f in fns.values():
         for _ in range(warmup):
             f()

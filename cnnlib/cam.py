@@ -294,8 +294,7 @@ def overlay(image, cam, alpha=0.5, cmap="jet"):
         raise ValueError("image values must be finite numbers in [0, 1]; got NaN or infinity")
     if not np.isfinite(m).all() or m.min() < -1e-6 or m.max() > 1 + 1e-6:
         raise ValueError("cam values must be finite and in [0, 1]")
-    if not (isinstance(alpha, numbers.Real) and 0 <= alpha <= 1):
-        raise ValueError(f"alpha must be a number in [0, 1], got {alpha!r}")
+    check_number(alpha, "alpha", 0, 1)
     if not isinstance(cmap, str) or cmap not in matplotlib.colormaps:
         raise ValueError(f"cmap must be the name of a matplotlib colormap such as 'jet' or "
                          f"'viridis'; got {cmap!r}")

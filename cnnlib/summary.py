@@ -11,7 +11,7 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from .checks import check_ints, check_number
+from .checks import check_int, check_ints, check_number
 
 __all__ = ["LayerRow", "Summary", "summary", "format_count"]
 
@@ -175,8 +175,8 @@ def summary(model, input_size, depth=None):
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
-    if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth < 1):
-        raise ValueError(f"depth must be None (leaf layers) or a positive int; got {depth!r}")
+    if depth is not None:
+        check_int(depth, "depth", 1, kind="None (leaf layers) or a positive int")
     input_size = check_ints(tuple(input_size) if isinstance(input_size, torch.Size) else input_size,
                             "input_size", 1, kind="a tuple of ints including the batch, e.g. "
                                                   "(1, 3, 32, 32)")

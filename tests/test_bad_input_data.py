@@ -101,7 +101,7 @@ CASES = table("cnnlib.data.mnist", [
     ("load_mnist", "split 'val'", lambda: MN.load_mnist("val"), VE, "split must be one of",
      "'test'"),
     ("load_mnist", "limit 0", lambda: MN.load_mnist("test", limit=0), VE, "limit must be",
-     "positive int"),
+     ">= 1"),
     ("load_mnist", "download 'yes'", lambda: in_tmp(lambda d: MN.load_mnist(
         "test", root=d, download="yes")), TV, "download", "True or False"),
     ("load_mnist", "CNNLIB_DATA is a file", lambda: in_tmp(lambda d: _with_data_file(

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from . import DatasetCorruptError, DatasetMissingError, data_root, offline
-from ..checks import check_bool
+from ..checks import check_bool, check_int
 from ..torch_checks import check_device
 
 __all__ = ["MNIST_FILES", "load_mnist", "mnist_raw_dir", "to_torch"]
@@ -114,8 +114,8 @@ def load_mnist(split="train", root=None, download=None, limit=None):
     """
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}; got {split!r}")
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
-        raise ValueError(f"limit must be a positive int or None; got {limit!r}")
+    if limit is not None:
+        check_int(limit, "limit", 1, kind="a positive int or None")
     if download is None:
         download = not offline()
     elif check_bool(download, "download") and offline():
