@@ -9,6 +9,7 @@ import torchvision
 
 from . import models as M
 from . import viz  # noqa: F401  (Japanese font)
+from .checks import check_callable, check_int, check_ints
 from .summary import summary
 
 __all__ = ["ARCHITECTURES", "on_meta", "architecture_stats", "timeline_figure",
@@ -35,6 +36,7 @@ ARCHITECTURES = [  # (year, name, builder, input size, key idea)
 
 def on_meta(builder, *args, **kwargs):
     """Build a model on the meta device: shapes, parameter counts and FLOPs, no weights."""
+    check_callable(builder, "builder", "a function or class that builds a model")
     with torch.device("meta"):
         return builder(*args, **kwargs)
 
@@ -42,6 +44,10 @@ def on_meta(builder, *args, **kwargs):
 def architecture_stats(archs=ARCHITECTURES):
     """{name: {year, params, flops, idea}} for (year, name, builder, input size, idea) rows."""
     stats = {}
+    for i, row in enumerate(archs):
+        if not (isinstance(row, (tuple, list)) and len(row) == 5):
+            raise ValueError(f"archs[{i}] must be a row (year, name, builder, input size, idea) "
+                             f"like those of ARCHITECTURES; got {row!r:.80}")
     for year, name, builder, size, idea in archs:
         s = summary(on_meta(builder), size, depth=1)
         stats[name] = dict(year=year, params=s.total_params, flops=s.total_flops, idea=idea)
@@ -56,6 +62,7 @@ _TIMELINE_OFFSET = {"LeNet-5": (0, 14), "AlexNet": (-30, 12), "VGG-16": (0, 12),
 
 def timeline_figure(stats):
     """Year against parameter count (log scale), each point labelled with its key idea."""
+    _check_stats(stats, ("year", "params", "idea"))
     fig, ax = plt.subplots(figsize=(9.5, 4.8))
     ax.plot([v["year"] for v in stats.values()], [v["params"] for v in stats.values()],
             color="#bbb", zorder=1)
@@ -77,6 +84,7 @@ _SCATTER_OFFSET = {"GoogLeNet": (6, -12, "left"), "EfficientNet-B0": (-7, 5, "ri
 
 def params_flops_figure(stats, highlight="LeNet-5"):
     """FLOPs against parameters, both on log scales."""
+    _check_stats(stats, ("params", "flops"))
     fig, ax = plt.subplots(figsize=(8, 5))
     for name, v in stats.items():
         ax.scatter(v["flops"], v["params"], s=45,
@@ -91,16 +99,30 @@ def params_flops_figure(stats, highlight="LeNet-5"):
     return fig
 
 
+def _check_stats(stats, keys):
+    """Raise unless ``stats`` is architecture_stats' non-empty dict with ``keys`` in every row."""
+    if not isinstance(stats, dict) or not stats:
+        raise TypeError(f"stats must be the non-empty dict that architecture_stats returns; got "
+                        f"{stats!r:.60}")
+    for name, v in stats.items():
+        if not (isinstance(v, dict) and set(keys) <= set(v)):
+            raise ValueError(f"stats[{name!r}] must hold {list(keys)}, as architecture_stats "
+                             f"returns")
+
+
+MAX_SIZE = 4096      # receptive_field's input side: any side above sum(k - 1) gives the same answer
+
+
 def receptive_field(kernel_sizes, size=15):
     """Side of the input square that reaches one output pixel of stacked stride-1 convs.
 
     Measured, not computed by formula: backpropagate from the centre output through
     all-ones kernels and count the input rows with a non-zero gradient.
     """
-    ks = list(kernel_sizes)
-    if not ks or any(isinstance(k, bool) or not isinstance(k, int) or k < 1 or k % 2 == 0
-                     for k in ks):
+    ks = list(check_ints(kernel_sizes, "kernel_sizes", 1, kind="a list of odd positive ints"))
+    if any(k % 2 == 0 for k in ks):
         raise ValueError(f"kernel_sizes must be odd positive ints; got {kernel_sizes!r}")
+    size = check_int(size, "size", 1, MAX_SIZE)
     if size <= sum(k - 1 for k in ks):
         raise ValueError(f"size={size} is too small for kernels {ks}; use a larger size")
     x = torch.zeros(1, 1, size, size, requires_grad=True)

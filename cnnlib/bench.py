@@ -24,14 +24,67 @@ import os
 import sys
 import time
 
+from .checks import check_int
+
 SUBCOMMANDS = {}
 MARK = "⏱"                      # on every line with a time, a ratio or the load average
 
 
 def subcommand(fn):
     """Register ``fn(args)`` with its ``add_arguments(parser)`` as a subcommand."""
+    if not callable(fn) or not getattr(fn, "__name__", "").startswith("cmd_"):
+        raise TypeError(f"fn must be a function named cmd_<subcommand>; got {fn!r}")
     SUBCOMMANDS[fn.__name__.removeprefix("cmd_").replace("_", "-")] = fn
     return fn
+
+
+def _at_least(minimum, kind=int):
+    """An argparse type: a number (``kind``) >= minimum, with a message saying what is allowed."""
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not value >= minimum:
+            raise argparse.ArgumentTypeError(f"must be {'an int' if kind is int else 'a number'} "
+                                             f">= {minimum}; got {text!r}")
+        return value
+    return parse
+
+
+def _positive(text):
+    """An argparse type: a finite number > 0 (such as a learning rate)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (0 < value < math.inf):
+        raise argparse.ArgumentTypeError(f"must be a number > 0; got {text!r}")
+    return value
+
+
+def _ints(text):
+    """An argparse type: comma-separated positive ints such as 32,128,128."""
+    try:
+        values = [int(t) for t in text.split(",")] if text else []
+    except ValueError:
+        values = [0]
+    if any(v < 1 for v in values):
+        raise argparse.ArgumentTypeError(f"must be comma-separated positive ints such as "
+                                         f"32,128,128; got {text!r}")
+    return text
+
+
+def _check_args(args, fn):
+    """Raise unless ``args`` is the argparse.Namespace that ``fn``'s subcommand parses."""
+    parser = argparse.ArgumentParser()
+    fn.add_arguments(parser)
+    missing = sorted(set(vars(parser.parse_args([]))) - set(vars(args))) if isinstance(
+        args, argparse.Namespace) else None
+    if missing is None or missing:
+        raise TypeError(f"args must be the argparse.Namespace of `python -m cnnlib.bench "
+                        f"{fn.__name__.removeprefix('cmd_')}` (call main([...]) instead); "
+                        f"{'missing ' + ', '.join(missing) if missing else f'got {args!r:.60}'}")
 
 
 def _load():
@@ -46,21 +99,21 @@ def _cifar10_args(p):
     p.add_argument("--recipes", default=DEFAULT_RECIPES,
                    help="comma-separated runs: lesson, or book-bf16 / book-fp32 followed by "
                         "@PRESET (one of cnnlib.recipes.BOOK_PRESETS: 3ep, 8ep, wide-8ep)")
-    p.add_argument("--book-epochs", type=int, default=None, help="override the presets' epochs")
-    p.add_argument("--widths", default="", help="override the presets' widths, e.g. 32,128,128")
-    p.add_argument("--lesson-epochs", type=int, default=50)
-    p.add_argument("--lesson-budget", type=float, default=1200,
+    p.add_argument("--book-epochs", type=_at_least(1), default=None, help="override the presets' epochs")
+    p.add_argument("--widths", type=_ints, default="", help="override the presets' widths, e.g. 32,128,128")
+    p.add_argument("--lesson-epochs", type=_at_least(1), default=50)
+    p.add_argument("--lesson-budget", type=_at_least(0, float), default=1200,
                    help="stop the lesson's recipe after the epoch that passes this many seconds "
                         "of training (or once it reaches 80 %%)")
-    p.add_argument("--subset", type=int, default=0, help="train on a class-balanced subset (0 = all)")
-    p.add_argument("--test-subset", type=int, default=0, help="evaluate on a subset (0 = all)")
-    p.add_argument("--threads", type=int, default=0, help="torch threads (0: CNNLIB_THREADS or torch's)")
-    p.add_argument("--throughput", type=int, default=0, metavar="ROUNDS",
+    p.add_argument("--subset", type=_at_least(0), default=0, help="train on a class-balanced subset (0 = all)")
+    p.add_argument("--test-subset", type=_at_least(0), default=0, help="evaluate on a subset (0 = all)")
+    p.add_argument("--threads", type=_at_least(0), default=0, help="torch threads (0: CNNLIB_THREADS or torch's)")
+    p.add_argument("--throughput", type=_at_least(0), default=0, metavar="ROUNDS",
                    help="only measure training speed: ROUNDS interleaved rounds of each recipe "
                         "on --throughput-images images (ratios under the same load)")
-    p.add_argument("--throughput-images", type=int, default=1024)
+    p.add_argument("--throughput-images", type=_at_least(1), default=1024)
     p.add_argument("--note", default="", help="free text stored with the results (e.g. the load)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=_at_least(0), default=0)
     p.add_argument("--out", default="", help="write the results as JSON here")
 
 
@@ -70,6 +123,9 @@ DEFAULT_RECIPES = "book-bf16@3ep,book-fp32@3ep,book-bf16@8ep,book-bf16@wide-8ep,
 def parse_recipe(spec, args):
     """``"book-bf16@8ep"`` -> ``("book", "bf16", hyp)``; ``"lesson"`` -> ``("lesson", None, None)``."""
     from .recipes import BOOK_HYP, BOOK_PRESETS
+    if not isinstance(spec, str):
+        raise TypeError(f"spec must be a recipe name such as 'book-bf16@8ep' or 'lesson'; got "
+                        f"{spec!r}")
     name, _, preset = spec.strip().partition("@")
     if name == "lesson" and not preset:
         return "lesson", None, None
@@ -116,7 +172,11 @@ def run_recipe(spec, train, test, args, mean, std):
 def throughput(tr, mean, std, args):
     """Median training ms per image of each recipe, measured in interleaved rounds."""
     import statistics
+    from .data.cifar10 import ImageSplit
     from .recipes import train_book, train_lesson
+    if not isinstance(tr, ImageSplit):
+        raise TypeError(f"tr must be the ImageSplit of load_cifar10('train'); got "
+                        f"{type(tr).__name__}")
     n = args.throughput_images
     sub = tr.subset(n, seed=args.seed)
     data = (sub.X, sub.y)
@@ -146,6 +206,7 @@ def throughput(tr, mean, std, args):
 @subcommand
 def cmd_cifar10(args):
     """Book recipe vs lesson recipe on CIFAR-10: accuracy against training time."""
+    _check_args(args, cmd_cifar10)
     import torch
     from .data.cifar10 import channel_stats, load_cifar10
     from .train import configure_threads
@@ -193,6 +254,13 @@ def cmd_cifar10(args):
 def speedup(book, lesson):
     """``(ratio, is_bound)``: the lesson's time to 80 % over ``book``'s; when the lesson never got
     there, its whole training time over ``book``'s, rounded down: a lower bound."""
+    if not (isinstance(book, dict) and isinstance(book.get("t80"), (int, float)) and book["t80"] > 0):
+        raise ValueError(f"book must be a run_recipe dict of a run that reached 80 % (t80 > 0); "
+                         f"got {book!r:.80}")
+    if not (isinstance(lesson, dict) and "t80" in lesson
+            and (lesson["t80"] or isinstance(lesson.get("total_time"), (int, float)))):
+        raise ValueError(f"lesson must be a run_recipe dict (with 't80', and 'total_time' when "
+                         f"t80 is None); got {lesson!r:.80}")
     if lesson["t80"]:
         return lesson["t80"] / book["t80"], False
     return math.floor(10 * lesson["total_time"] / book["t80"]) / 10, True   # never rounded up
@@ -200,6 +268,11 @@ def speedup(book, lesson):
 
 def speedups(results):
     """Lines comparing each book run's time to 80 % with the lesson's (a bound if it never got there)."""
+    keys = {"recipe", "t80"}
+    if not isinstance(results, list) or not all(isinstance(r, dict) and keys <= set(r)
+                                                for r in results):
+        raise TypeError(f"results must be the list of run_recipe dicts (with {sorted(keys)}); "
+                        f"got {results!r:.80}")
     lesson = [r for r in results if r["recipe"] == "lesson"]
     lines = []
     for b in (r for r in results if r["recipe"] != "lesson" and r["t80"]):
@@ -239,21 +312,22 @@ def arch_builders():
 def _archs_args(p):
     p.add_argument("--archs", default=",".join(arch_builders()),
                    help=f"comma-separated, from {', '.join(arch_builders())}")
-    p.add_argument("--train", type=int, default=10000, help="class-balanced training images")
-    p.add_argument("--val", type=int, default=5000,
+    p.add_argument("--train", type=_at_least(1), default=10000, help="class-balanced training images")
+    p.add_argument("--val", type=_at_least(1), default=5000,
                    help="validation images carved from the training split (disjoint from --train)")
-    p.add_argument("--epochs", type=int, default=8)
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--lr", type=float, default=2e-3, help="Adam's peak LR (one-cycle schedule)")
-    p.add_argument("--threads", type=int, default=0, help="torch threads (0: CNNLIB_THREADS or torch's)")
+    p.add_argument("--epochs", type=_at_least(1), default=8)
+    p.add_argument("--batch-size", type=_at_least(1), default=128)
+    p.add_argument("--lr", type=_positive, default=2e-3, help="Adam's peak LR (one-cycle schedule)")
+    p.add_argument("--threads", type=_at_least(0), default=0, help="torch threads (0: CNNLIB_THREADS or torch's)")
     p.add_argument("--note", default="", help="free text stored with the results (e.g. the load)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=_at_least(0), default=0)
     p.add_argument("--out", default="", help="write the results as JSON here")
 
 
 @subcommand
 def cmd_archs(args):
     """LeNet-5 / VGG / ResNet-20 with one recipe; epochs interleaved so times share the load."""
+    _check_args(args, cmd_archs)
     import torch
     from . import models
     from .summary import summary
@@ -325,6 +399,9 @@ cmd_archs.add_arguments = _archs_args
 def interleaved(fns, repeats, warmup=1):
     """Median seconds of each callable in ``fns`` (a dict), timed in turns (a, b, a, b, ...)."""
     import statistics
+    if not isinstance(fns, dict) or not fns or not all(callable(f) for f in fns.values()):
+        raise TypeError(f"fns must be a non-empty dict name -> function; got {fns!r:.80}")
+    repeats, warmup = check_int(repeats, "repeats", 1), check_int(warmup, "warmup", 0)
     for f in fns.values():
         for _ in range(warmup):
             f()
@@ -351,13 +428,13 @@ def _machine_threads():
 
 
 def _conv_args(p):
-    p.add_argument("--batch", type=int, default=64)
-    p.add_argument("--channels", type=int, default=64, help="input and output channels")
-    p.add_argument("--size", type=int, default=32, help="height = width")
-    p.add_argument("--kernel", type=int, default=3, help="conv kernel (padding = kernel // 2)")
-    p.add_argument("--pool", type=int, default=2, help="pooling kernel = stride")
-    p.add_argument("--repeats", type=int, default=7, help="interleaved timed repeats")
-    p.add_argument("--threads", default=f"{_machine_threads()},1",
+    p.add_argument("--batch", type=_at_least(1), default=64)
+    p.add_argument("--channels", type=_at_least(1), default=64, help="input and output channels")
+    p.add_argument("--size", type=_at_least(1), default=32, help="height = width")
+    p.add_argument("--kernel", type=_at_least(1), default=3, help="conv kernel (padding = kernel // 2)")
+    p.add_argument("--pool", type=_at_least(1), default=2, help="pooling kernel = stride")
+    p.add_argument("--repeats", type=_at_least(1), default=7, help="interleaved timed repeats")
+    p.add_argument("--threads", type=_ints, default=f"{_machine_threads()},1",
                    help="comma-separated thread counts, each used by torch and NumPy's BLAS "
                         "alike (default: this machine's threads, then 1); pooling at the first")
 
@@ -415,6 +492,7 @@ def _pool_case(torch, np, args, rng, kind):
 @subcommand
 def cmd_conv(args):
     """cnnlib.functional conv2d forward+backward and pooling backward vs torch (float32)."""
+    _check_args(args, cmd_conv)
     import numpy as np
     import torch
     from threadpoolctl import threadpool_info

@@ -21,6 +21,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .checks import check_array, check_int, check_number, check_pair
+from .torch_checks import check_module, check_tensor, explain_misfit
+
 __all__ = ["GradCAM", "GradCAMPlusPlus", "overlay", "occlusion", "capture_activations",
            "randomize_weights", "spearman", "resolve_layer", "expected_channels", "scale_maps", "filters_rgb", "compose_filters",
            "plot_filters", "plot_feature_maps", "plot_overlays"]
@@ -51,6 +54,7 @@ def resolve_layer(model, layer):
 
 def expected_channels(model):
     """Input channels of the model's first Conv2d (None if it has none)."""
+    check_module(model)
     conv = next((m for m in model.modules() if isinstance(m, nn.Conv2d)), None)
     return None if conv is None else conv.in_channels
 
@@ -75,7 +79,7 @@ def check_images(model, x):
 
 def class_indices(target, logits):
     """Targets as a long tensor (B,): None -> predicted class; int, list or tensor of ints."""
-    B, K = logits.shape
+    B, K = check_tensor(logits, "logits", 2, "(B, K)").shape
     if target is None:
         return logits.argmax(1)
     if isinstance(target, bool) or (torch.is_tensor(target) and target.dtype == torch.bool):
@@ -111,6 +115,7 @@ def _check_logits(out):
 @contextlib.contextmanager
 def eval_mode(model):
     """Run ``model`` in eval mode, then restore every submodule's own training flag."""
+    check_module(model)
     modes = [(m, m.training) for m in model.modules()]
     model.eval()
     try:
@@ -122,13 +127,15 @@ def eval_mode(model):
 
 def scale_maps(maps):
     """Positive part of (B, H, W) maps scaled to [0, 1] per map (all-zero maps stay zero)."""
-    m = maps.clamp_min(0)
+    m = check_tensor(maps, "maps", 3, "(B, H, W)", floating=True).clamp_min(0)
     peak = m.flatten(1).amax(1).clamp_min(torch.finfo(m.dtype).tiny)
     return m / peak[:, None, None]
 
 
 def upsample_and_scale(raw, size):
     """Bilinear upsampling of (B, h, w) maps to ``size``, then scaled to [0, 1] per map."""
+    check_tensor(raw, "raw", 3, "(B, h, w)", floating=True)
+    size = check_pair(tuple(size) if isinstance(size, torch.Size) else size, "size")
     up = F.interpolate(raw[:, None], size=size, mode="bilinear", align_corners=False)[:, 0]
     return scale_maps(up)                     # an all-zero map stays zero (0 / tiny)
 
@@ -199,7 +206,7 @@ class GradCAM:
         self._seen, self._grad = [], None
         self._active = True
         try:
-            with torch.enable_grad():
+            with torch.enable_grad(), explain_misfit("x", x):
                 out = self.model(x)
         finally:
             self._active = False
@@ -208,6 +215,12 @@ class GradCAM:
             raise ValueError(f"the target layer ran {len(self._seen)} times in one forward "
                              f"pass; Grad-CAM needs a layer that runs exactly once")
         A, self._seen = self._seen[0], []
+        if A.dim() != 4:
+            convs = [n for n, m in self.model.named_modules() if isinstance(m, nn.Conv2d)]
+            raise ValueError(f"the target layer ({type(self.layer).__name__}) must output feature "
+                             f"maps (B, C, h, w) for Grad-CAM; it output shape {tuple(A.shape)}. "
+                             f"Pick a conv layer or a block of them (this model's conv layers: "
+                             f"{convs})")
         t = class_indices(target, out.detach())
         with torch.enable_grad():
             score = out.gather(1, t[:, None]).sum()   # images are independent in eval mode
@@ -277,10 +290,14 @@ def overlay(image, cam, alpha=0.5, cmap="jet"):
     if img.min() < -1e-6 or img.max() > 1 + 1e-6:
         raise ValueError(f"image values must lie in [0, 1] (got {img.min():.3g}..{img.max():.3g}); "
                          f"undo the normalisation first")
+    if not np.isfinite(img).all():
+        raise ValueError("image values must be finite numbers in [0, 1]; got NaN or infinity")
     if not np.isfinite(m).all() or m.min() < -1e-6 or m.max() > 1 + 1e-6:
         raise ValueError("cam values must be finite and in [0, 1]")
-    if not (isinstance(alpha, numbers.Real) and 0 <= alpha <= 1):
-        raise ValueError(f"alpha must be a number in [0, 1], got {alpha!r}")
+    check_number(alpha, "alpha", 0, 1)
+    if not isinstance(cmap, str) or cmap not in matplotlib.colormaps:
+        raise ValueError(f"cmap must be the name of a matplotlib colormap such as 'jet' or "
+                         f"'viridis'; got {cmap!r}")
     heat = matplotlib.colormaps[cmap](np.clip(m, 0, 1))[..., :3]
     return np.clip((1 - alpha) * img + alpha * heat, 0, 1)
 
@@ -295,7 +312,11 @@ def _positions(n, size, stride):
 
 def _fill_value(fill, x):
     """The patch value: a number or one value per channel, as a (C, 1, 1) tensor."""
-    f = torch.as_tensor(fill, dtype=x.dtype, device=x.device)
+    try:
+        f = torch.as_tensor(fill, dtype=x.dtype, device=x.device)
+    except (TypeError, ValueError, RuntimeError):
+        raise TypeError(f"fill must be a number or one number per channel ({x.shape[1]}); got "
+                        f"{fill!r:.60}") from None
     if f.dim() == 0:
         return f.expand(x.shape[1], 1, 1)
     if f.shape != (x.shape[1],):
@@ -314,16 +335,16 @@ def occlusion(model, x, target=None, size=8, stride=4, fill=0.0, batch_size=256)
     """
     check_images(model, x)
     H, W = x.shape[-2:]
-    for name, v in (("size", size), ("stride", stride), ("batch_size", batch_size)):
-        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
-            raise ValueError(f"{name} must be a positive int, got {v!r}")
+    size, stride = check_int(size, "size", 1), check_int(stride, "stride", 1)
+    batch_size = check_int(batch_size, "batch_size", 1)
     if size > min(H, W):
         raise ValueError(f"patch size {size} is larger than the image ({H}x{W})")
     f = _fill_value(fill, x)
     rows, cols = _positions(H, size, stride), _positions(W, size, stride)
     patches = [(r, c) for r in rows for c in cols]
     with eval_mode(model):
-        logits = model(x)
+        with explain_misfit("x", x):
+            logits = model(x)
         _check_logits(logits)
         t = class_indices(target, logits)
         p0 = logits.float().softmax(1).gather(1, t[:, None])[:, 0]
@@ -356,6 +377,9 @@ def capture_activations(model, x, layers):
     """
     if isinstance(layers, (str, nn.Module)):
         layers = [layers]
+    if not isinstance(layers, (list, tuple, dict)):
+        raise TypeError(f"layers must be a layer (name or module), a list of them or a dict "
+                        f"name -> layer; got {type(layers).__name__}")
     items = layers.items() if isinstance(layers, dict) else [
         (ly if isinstance(ly, str) else f"{i}:{type(ly).__name__}", ly) for i, ly in enumerate(layers)]
     mods = {name: resolve_layer(model, ly) for name, ly in items}
@@ -370,7 +394,7 @@ def capture_activations(model, x, layers):
     try:
         for name, m in mods.items():
             handles.append(m.register_forward_hook(saver(name)))
-        with eval_mode(model):
+        with eval_mode(model), explain_misfit("x", x):
             model(x)
     finally:
         for h in handles:
@@ -398,8 +422,12 @@ def randomize_weights(model, layers, seed=0, init="normal"):
 
     if init not in ("normal", "reset"):
         raise ValueError(f"init must be 'normal' or 'reset', got {init!r}")
+    seed = check_int(seed, "seed", 0)
     if isinstance(layers, str):
         layers = [layers]
+    if not isinstance(layers, (list, tuple)):
+        raise TypeError(f"layers must be a layer name or a list of names; got "
+                        f"{type(layers).__name__}")
     clone = copy.deepcopy(model)
     gen = torch.Generator().manual_seed(seed)
     for name in layers:
@@ -441,8 +469,10 @@ def _ranks(v):
 
 def spearman(a, b):
     """Spearman rank correlation per map of (B, H, W) (or (H, W)) maps; NaN for a constant map."""
-    a = a.detach().cpu().double().numpy() if torch.is_tensor(a) else np.asarray(a, dtype=float)
-    b = b.detach().cpu().double().numpy() if torch.is_tensor(b) else np.asarray(b, dtype=float)
+    a = check_array(a.detach().cpu().double().numpy() if torch.is_tensor(a) else a, "a",
+                    finite=True)
+    b = check_array(b.detach().cpu().double().numpy() if torch.is_tensor(b) else b, "b",
+                    finite=True)
     if a.shape != b.shape:
         raise ValueError(f"maps differ in shape: {a.shape} vs {b.shape}")
     if a.ndim == 2:
@@ -461,7 +491,8 @@ def spearman(a, b):
 
 def filters_rgb(weight):
     """First-layer filters (F, 3, k, k) as (F, k, k, 3) images, each scaled to [0, 1] on its own."""
-    w = weight.detach().cpu().double() if torch.is_tensor(weight) else torch.as_tensor(weight).double()
+    w = weight.detach().cpu().double() if torch.is_tensor(weight) else torch.from_numpy(
+        check_array(weight, "weight")).double()
     if w.dim() != 4 or w.shape[1] != 3:
         raise ValueError(f"need RGB filters of shape (F, 3, k, k), got {tuple(w.shape)}")
     lo = w.flatten(1).amin(1)[:, None, None, None]
@@ -476,7 +507,9 @@ def compose_filters(outer, inner):
     Returns (O, C, p + k - 1, q + l - 1) with conv2d(conv2d(x, inner), outer) ==
     conv2d(x, compose_filters(outer, inner)) (no padding, stride 1, no biases).
     """
-    if outer.dim() != 4 or inner.dim() != 4 or outer.shape[1] != inner.shape[0]:
+    check_tensor(outer, "outer", 4, "(O, J, p, q)", floating=True)
+    check_tensor(inner, "inner", 4, "(J, C, k, l)", floating=True)
+    if outer.shape[1] != inner.shape[0]:
         raise ValueError(f"need outer (O, J, p, q) and inner (J, C, k, l); got "
                          f"{tuple(outer.shape)} and {tuple(inner.shape)}")
     return F.conv_transpose2d(outer, inner)
@@ -484,6 +517,7 @@ def compose_filters(outer, inner):
 
 def _grid(nrows, ncols, size):
     import matplotlib.pyplot as plt
+    check_number(size, "size", 0, open_min=True)
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
     for ax in axes.flat:
         ax.set_xticks([])
@@ -494,7 +528,7 @@ def _grid(nrows, ncols, size):
 def plot_filters(weight, ncols=8, title=None, size=0.9):
     """The first-layer RGB filters as a grid of small images."""
     img = filters_rgb(weight)
-    nrows = -(-len(img) // ncols)
+    nrows = -(-len(img) // check_int(ncols, "ncols", 1))
     fig, axes = _grid(nrows, ncols, size)
     for ax in axes.flat[len(img):]:
         ax.axis("off")
@@ -508,6 +542,10 @@ def plot_filters(weight, ncols=8, title=None, size=0.9):
 
 def plot_feature_maps(acts, n=8, image=None, size=1.2):
     """One row per layer: the first ``n`` channels of each (C, h, w) activation in ``acts``."""
+    if not isinstance(acts, dict) or not acts:
+        raise TypeError(f"acts must be a non-empty dict name -> activation (C, h, w); got "
+                        f"{type(acts).__name__ if not isinstance(acts, dict) else 'an empty dict'}")
+    n = check_int(n, "n", 1)
     rows = list(acts.items())
     fig, axes = _grid(len(rows), n + (image is not None), size)
     for r, (name, a) in enumerate(rows):
@@ -535,6 +573,16 @@ def plot_feature_maps(acts, n=8, image=None, size=1.2):
 def plot_overlays(images, columns, row_titles=None, alpha=0.5, size=1.5):
     """Grid: one row per image; the input, then one overlay column per (title -> maps (N, H, W))."""
     imgs = [_as_hwc(im) for im in images]
+    if not imgs or not isinstance(columns, dict):
+        raise TypeError("images must hold at least one image and columns must be a dict "
+                        "title -> maps (N, H, W)")
+    for title, maps in columns.items():
+        if len(maps) < len(imgs):
+            raise ValueError(f"columns[{title!r}] must hold one map per image ({len(imgs)}); got "
+                             f"{len(maps)}")
+    if row_titles is not None and len(row_titles) != len(imgs):
+        raise ValueError(f"row_titles must hold one title per image ({len(imgs)}); got "
+                         f"{len(row_titles)}")
     fig, axes = _grid(len(imgs), 1 + len(columns), size)
     for i, img in enumerate(imgs):
         axes[i, 0].imshow(img, interpolation="nearest")

@@ -4,11 +4,10 @@ CNN layers compute a cross-correlation (``cnnlib.functional.conv2d``). This modu
 pieces the convolution chapter compares it with: the true convolution (kernel flipped),
 classic image kernels, and the two formulas for dL/dx discussed in the chapter.
 """
-import numbers
-
 import numpy as np
 
 from . import functional as F
+from .checks import check_array, check_ints, check_pair
 
 __all__ = ["KERNELS", "correlate2d", "convolve2d", "dilate", "conv2d_input_grad_full",
            "input_grad_stride1_formula"]
@@ -29,34 +28,16 @@ KERNELS = {
 
 def kernel(name):
     """A named kernel from KERNELS as a float64 (3, 3) array."""
-    if name not in KERNELS:
+    if not isinstance(name, str) or name not in KERNELS:
         raise ValueError(f"unknown kernel {name!r}; available: {sorted(KERNELS)}")
     return np.array(KERNELS[name], dtype=np.float64)
 
 
-def _array(a, name, ndim):
-    """``a`` as a float ndarray with ``ndim`` dimensions (integers become float64)."""
-    a = np.asarray(a)
-    if a.dtype.kind in "biu":
-        a = a.astype(np.float64)
-    elif a.dtype.kind != "f":
-        raise TypeError(f"{name} must be a real numeric array; got dtype {a.dtype}")
-    if a.ndim != ndim:
-        raise ValueError(f"{name} must be a {ndim}-D array; got shape {a.shape}")
-    return a
-
-
-def _pair(v, name, minimum=1):
-    """An int or an (h, w) pair of ints >= minimum, as a tuple."""
-    pair = tuple(v) if isinstance(v, (tuple, list)) else (v, v)
-    if len(pair) != 2 or any(isinstance(u, bool) or not isinstance(u, numbers.Integral)
-                             or u < minimum for u in pair):
-        raise ValueError(f"{name} must be an int >= {minimum} or an (h, w) pair of them; got {v!r}")
-    return tuple(int(u) for u in pair)
+_LAYOUTS = {"x": "(H, W)", "k": "(KH, KW)", "w": "(KH, KW)", "dy": "(OH, OW)"}
 
 
 def _matrix(a, name):
-    a = _array(a, name, 2)
+    a = check_array(a, name, 2, _LAYOUTS[name])
     if a.size == 0:
         raise ValueError(f"{name} must not be empty; got shape {a.shape}")
     return a
@@ -100,8 +81,8 @@ def convolve2d(x, k):
 
 def dilate(dy, stride):
     """Insert (stride - 1) zeros between neighbouring entries of dy (N, C, OH, OW) along H and W."""
-    dy = _array(dy, "dy", 4)
-    s = _pair(stride, "stride")
+    dy = check_array(dy, "dy", 4, "(N, C, OH, OW)")
+    s = check_pair(stride, "stride")
     N, C, OH, OW = dy.shape
     out = np.zeros((N, C, (OH - 1) * s[0] + 1, (OW - 1) * s[1] + 1), dtype=dy.dtype)
     out[:, :, ::s[0], ::s[1]] = dy
@@ -114,11 +95,10 @@ def conv2d_input_grad_full(dy, w, x_shape, stride=1, padding=0, dilation=1):
     dx_pad[r, c] = sum_{m,n} dyd_pad[r + m*d, c + n*d] * rot180(w)[m, n], then the padding
     border is cut off. Rows/columns that floor() left unused get zero gradient.
     """
-    dy, w = _array(dy, "dy", 4), _array(w, "w", 4)
-    if len(x_shape) != 4:
-        raise ValueError(f"x_shape must be (N, C, H, W); got {tuple(x_shape)}")
-    N, C, H, W = x_shape
-    s, p, d = _pair(stride, "stride"), _pair(padding, "padding", 0), _pair(dilation, "dilation")
+    dy, w = check_array(dy, "dy", 4, "(N, F, OH, OW)"), check_array(w, "w", 4, "(F, C, KH, KW)")
+    N, C, H, W = check_ints(x_shape, "x_shape", 1, length=4, kind="an (N, C, H, W) tuple of ints")
+    s, p = check_pair(stride, "stride"), check_pair(padding, "padding", 0)
+    d = check_pair(dilation, "dilation")
     out = [F.conv_output_size(n, k, pi, si, di)
            for n, k, pi, si, di in zip((H, W), w.shape[2:], p, s, d)]
     if dy.shape != (N, w.shape[0], *out) or w.shape[1] != C:
@@ -142,7 +122,7 @@ def input_grad_stride1_formula(dy, w, x_shape):
     the output are skipped (without that check, NumPy's negative indices would wrap around).
     """
     dy, w = _matrix(dy, "dy"), _matrix(w, "w")
-    H, W = x_shape
+    H, W = check_ints(x_shape, "x_shape", 1, length=2, kind="an (H, W) pair of ints")
     dx = np.zeros((H, W), dtype=np.result_type(dy, w))
     for i in range(H):
         for j in range(W):

@@ -15,9 +15,10 @@ import torch
 from tqdm.auto import tqdm
 
 from . import models as M
-from .checks import check_int
 from . import viz  # noqa: F401  (Japanese font)
+from .checks import check_int, check_ints, check_number
 from .scratch import smooth as moving_average
+from .torch_checks import check_module, check_tensor_pair
 from .train import evaluate, fit
 from .utils import set_seed
 
@@ -29,6 +30,7 @@ PLAIN, RESIDUAL = "プレーン", "残差接続あり"
 
 def weight_grad_norms(model):
     """Gradient norm of every conv/linear weight on the main path, input side first."""
+    check_module(model)
     return [p.grad.norm().item() for name, p in model.named_parameters()
             if p.dim() > 1 and "shortcut" not in name and p.grad is not None]
 
@@ -40,8 +42,11 @@ def grad_flow_runs(X, y, depth=56, widths=(8, 16, 32), steps=50, batch_size=32, 
     Returns ``{name: {"loss": [...], "norms": {step: [...]}}}`` with the weight-gradient
     norms at the first and the last step (float32, no autocast).
     """
-    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 8 or (depth - 2) % 6:
+    if check_int(depth, "depth", 8, kind="an int 6n + 2") < 8 or (depth - 2) % 6:
         raise ValueError(f"depth must be 6n + 2 (8, 14, 20, ..., 56); got {depth!r}")
+    X, y = check_tensor_pair((X, y), "(X, y)")
+    steps, batch_size = check_int(steps, "steps", 1), check_int(batch_size, "batch_size", 1)
+    check_number(lr, "lr", 0, open_min=True)
     if len(X) < steps * batch_size:
         raise ValueError(f"need steps * batch_size = {steps * batch_size} images; got {len(X)}")
     n = (depth - 2) // 6
@@ -66,6 +71,7 @@ def grad_flow_runs(X, y, depth=56, widths=(8, 16, 32), steps=50, batch_size=32, 
 
 def grad_flow_figure(runs, depth):
     """Per-layer gradient norms at the first and last step, and the loss, plain vs residual."""
+    _check_runs(runs, ("loss", "norms"), "grad_flow_runs")
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
     colors = {PLAIN: "#c62828", RESIDUAL: "#1565c0"}
     steps = len(next(iter(runs.values()))["loss"])
@@ -94,6 +100,9 @@ def bn_lr_runs(train, test, lrs, epochs=2, batch_size=64, widths=(16, 32, 64), s
 
     Returns ``{(lr, batch_norm): {"loss": array, "test_acc": float}}``.
     """
+    check_tensor_pair(train, "train")
+    check_tensor_pair(test, "test")
+    lrs = _numbers(lrs, "lrs", 0, open_min=True)
     results = {}
     grid = [(lr, bn) for lr in lrs for bn in (False, True)]
     for lr, bn in tqdm(grid, desc=f"学習率と BN の組み合わせ（シード {seed}）"):
@@ -115,6 +124,13 @@ def bn_lr_figure(results, smooth=20):
     ``results`` is ``{seed: bn_lr_runs(...)}``; every seed is drawn (first seed solid, then
     dashed, dotted, ...), so the figure shows how much the runs differ.
     """
+    if not (isinstance(results, dict) and results
+            and all(isinstance(seed, int) for seed in results)):
+        raise TypeError(f"results must be a non-empty dict {{seed: bn_lr_runs(...)}} (int seeds); "
+                        f"got {results!r:.60}")
+    for seed, by_run in results.items():
+        _check_runs(by_run, ("loss", "test_acc"), "bn_lr_runs", f"results[{seed}]")
+    smooth = check_int(smooth, "smooth", 1)
     first = next(iter(results.values()))
     lrs = sorted({lr for lr, _ in first})
     fig, axes = plt.subplots(1, len(lrs), figsize=(5.5 * len(lrs), 3.8 + 0.4 * len(results)),
@@ -147,6 +163,12 @@ def dropout_runs(train, val, ps, seeds=(0,), hidden=(512, 512), epochs=30, lr=3e
     "test_acc", "test_loss" (floats, None without ``test``), "model"}}``.
     """
     check_int(eval_every, "eval_every", 1)
+    seeds = check_ints(seeds, "seeds", 0)
+    check_tensor_pair(train, "train")
+    check_tensor_pair(val, "val")
+    if test is not None:
+        check_tensor_pair(test, "test")
+    ps = _numbers(ps, "ps", 0, 1, open_max=True)
     runs = {}
     for p, seed in tqdm([(p, s) for p in ps for s in seeds], desc="ドロップアウト率とシード"):
         set_seed(seed)
@@ -176,6 +198,9 @@ def dropout_table(runs, last=1):
     Train/validation values are averaged over each run's ``last`` evaluations (``gap`` = train
     accuracy - validation accuracy); test values are the final model's (NaN without a test split).
     """
+    _check_runs(runs, _DROPOUT_KEYS, "dropout_runs")
+    evals = min(len(r["val_acc"]) for r in runs.values())
+    last = check_int(last, "last", 1, evals)                   # [-0:] would average every one
     table = {}
     for (p, seed), r in runs.items():
         row = table.setdefault(p, {k: [] for k in ("train", "val", "gap", "val_loss", "test",
@@ -192,6 +217,7 @@ def dropout_table(runs, last=1):
 def dropout_figure(runs, title):
     """Per p, the mean over seeds (line) and the seeds' range (band) of: accuracy (train dashed,
     validation solid), train - validation accuracy, validation loss; one point per evaluation."""
+    _check_runs(runs, _DROPOUT_KEYS, "dropout_runs")
     fig, axes = plt.subplots(1, 3, figsize=(14, 3.8))
     ps = sorted({p for p, _ in runs})
     for i, p in enumerate(ps):
@@ -212,3 +238,25 @@ def dropout_figure(runs, title):
     fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+_DROPOUT_KEYS = ("epoch", "train_acc", "val_acc", "val_loss", "test_acc", "test_loss")
+
+
+def _check_runs(runs, keys, maker, name="runs"):
+    """Raise unless ``runs`` is a non-empty dict of results with ``keys``, as ``maker`` returns."""
+    if not isinstance(runs, dict) or not runs:
+        raise TypeError(f"{name} must be the non-empty dict that {maker} returns; got {runs!r:.60}")
+    for key, r in runs.items():
+        if not (isinstance(r, dict) and set(keys) <= set(r)):
+            raise ValueError(f"{name}[{key!r}] must hold {list(keys)}, as {maker} returns")
+
+
+def _numbers(values, name, *bounds, **kw):
+    """``values`` (unchanged) if it is a non-empty list of numbers that pass
+    ``check_number(v, ..., *bounds, **kw)``."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, (list, tuple)) or not values:
+        raise TypeError(f"{name} must be a non-empty list of numbers; got {values!r}")
+    for i, v in enumerate(values):
+        check_number(v, f"{name}[{i}]", *bounds, **kw)
+    return values

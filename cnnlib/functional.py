@@ -4,14 +4,15 @@ Every op accepts float32 or float64 arrays and returns that dtype; integer and b
 arrays are promoted to float64, float16 to float32. ``kernel_size``, ``stride``,
 ``padding`` and ``dilation`` take an int or an ``(h, w)`` pair of ints.
 """
-import numbers
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 from threadpoolctl import ThreadpoolController
 
+from .checks import check_array, check_bool, check_number
 from .checks import check_int as _int
+from .checks import check_pair as _pair
 
 __all__ = [
     "conv_output_size", "conv2d_naive", "conv2d", "conv2d_backward", "im2col", "col2im",
@@ -21,41 +22,13 @@ __all__ = [
 
 
 # ---------------------------------------------------------------- validation
-_PAIR = "an int or an (h, w) pair of ints"
-
-
-def _pair(value, name, minimum=1):
-    """Normalise an int or an (h, w) pair to a tuple of two checked ints."""
-    if isinstance(value, (tuple, list, np.ndarray)) and np.ndim(value) > 0:
-        if len(value) != 2:
-            raise ValueError(f"{name} must be {_PAIR}; got {value!r} with {len(value)} entries")
-        return tuple(_int(v, name, minimum, kind=_PAIR, shown=value) for v in value)
-    v = _int(value, name, minimum, kind=_PAIR)
-    return v, v
-
-
 _LAYOUTS = {"x": "(N, C, H, W)", "w": "(F, C, KH, KW)", "b": "(F,)",
             "dy": "(N, C, OH, OW)", "cols": "(N, C*KH*KW, OH*OW)"}
 
 
 def _array(x, name, ndim=None):
     """``x`` as a float32/float64 ndarray (int/bool -> float64, float16 -> float32)."""
-    try:
-        a = np.asarray(x)
-    except ValueError as err:                                            # ragged nested lists
-        raise ValueError(f"{name} must be a rectangular numeric array; NumPy cannot convert "
-                         f"the {type(x).__name__} given: {err}") from None
-    if a.dtype.kind in "biu":
-        a = a.astype(np.float64)
-    elif a.dtype.kind != "f":
-        raise TypeError(f"{name} must be a real numeric array (float32 or float64; int and bool "
-                        f"are promoted to float64); got {type(x).__name__} of dtype {a.dtype}")
-    elif a.dtype.itemsize < 4:
-        a = a.astype(np.float32)
-    if ndim is not None and a.ndim != ndim:
-        layout = _LAYOUTS.get(name, "")
-        raise ValueError(f"{name} must be a {ndim}-D array {layout}; got shape {a.shape}")
-    return a
+    return check_array(x, name, ndim, _LAYOUTS.get(name, ""))
 
 
 def _out_len(n, k, p, s, d, what):
@@ -370,7 +343,8 @@ def _bn_args(x, gamma, beta=None):
 def _bn_running(running_mean, running_var, C, dtype):
     """Checked running statistics, each (C,), or a ValueError saying what is missing."""
     if running_mean is None or running_var is None:
-        raise ValueError("eval mode (training=False) needs running_mean and running_var")
+        raise ValueError("running_mean and running_var must be given together (eval mode, "
+                         "training=False, needs both); got only one, or neither")
     stats = []
     for name, v in (("running_mean", running_mean), ("running_var", running_var)):
         v = _array(v, name, 1)
@@ -400,10 +374,9 @@ def batch_norm2d(x, gamma, beta, running_mean=None, running_var=None, training=T
     normalises with the running statistics and returns them unchanged.
     """
     x, gamma, beta = _bn_args(x, gamma, beta)
-    if not (isinstance(momentum, numbers.Real) and 0.0 <= momentum <= 1.0):
-        raise ValueError(f"momentum must be a number in [0, 1]; got {momentum!r}")
-    if not (isinstance(eps, numbers.Real) and eps > 0):
-        raise ValueError(f"eps must be a positive number; got {eps!r}")
+    check_number(momentum, "momentum", 0, 1)
+    check_number(eps, "eps", 0, open_min=True)
+    check_bool(training, "training")
     C = x.shape[1]
     if not training:
         mu, var = _bn_running(running_mean, running_var, C, x.dtype)
@@ -431,6 +404,8 @@ def batch_norm2d_backward(dy, x, gamma, running_mean=None, running_var=None, tra
     Eval mode: dx = gamma * dy / sqrt(running_var + eps).
     """
     x, gamma = _bn_args(x, gamma)
+    check_number(eps, "eps", 0, open_min=True)
+    check_bool(training, "training")
     dy = _array(dy, "dy", 4)
     if dy.shape != x.shape:
         raise ValueError(f"dy must have the shape of x {x.shape}; got {dy.shape}")
@@ -459,9 +434,8 @@ def dropout(x, p=0.5, training=True, rng=None):
     eval mode, where y = x). ``rng`` is a numpy Generator, an int seed, or None for
     NumPy's global generator (seeded by cnnlib.set_seed).
     """
-    x = _array(x, "x")
-    if not (isinstance(p, numbers.Real) and not isinstance(p, bool) and 0.0 <= p <= 1.0):
-        raise ValueError(f"p must be a probability in [0, 1]; got {p!r}")
+    x, p = _array(x, "x"), check_number(p, "p", 0, 1)
+    check_bool(training, "training")
     if not training or p == 0:
         return x.copy(), np.ones_like(x)
     if p == 1:
@@ -470,10 +444,9 @@ def dropout(x, p=0.5, training=True, rng=None):
         u = np.random.random_sample(x.shape)
     elif isinstance(rng, np.random.Generator):
         u = rng.random(x.shape)
-    elif isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
-        u = np.random.default_rng(rng).random(x.shape)
     else:
-        raise TypeError(f"rng must be a numpy Generator, an int seed or None; got {rng!r}")
+        seed = _int(rng, "rng", 0, kind="a numpy Generator, an int seed (>= 0) or None")
+        u = np.random.default_rng(seed).random(x.shape)
     mask = (u >= p).astype(x.dtype) / (1.0 - p)                          # keep with prob 1-p
     return x * mask, mask
 

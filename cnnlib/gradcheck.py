@@ -1,19 +1,16 @@
 """Numerical gradients by central differences, and the relative error used by every check."""
-import numbers
-
 import numpy as np
+
+from .checks import check_callable, check_number
 
 
 def numerical_gradient(f, x, h=1e-5):
     """d f(x) / dx by central differences; f returns a scalar, x (float64) is restored."""
+    check_callable(f, "f", "a function of x returning a scalar")
     if not (isinstance(x, np.ndarray) and x.dtype == np.float64):
         raise TypeError("numerical_gradient needs x as a float64 ndarray (it is perturbed in "
                         f"place); got {type(x).__name__} {getattr(x, 'dtype', '')}")
-    if isinstance(h, bool) or not isinstance(h, numbers.Real):
-        raise TypeError(f"h must be a real number, a positive finite step such as 1e-5; "
-                        f"got {h!r} ({type(h).__name__})")
-    if not 0 < h < np.inf:
-        raise ValueError(f"h must be a positive finite step, e.g. 1e-5; got {h!r}")
+    check_number(h, "h", 0, open_min=True)
     grad = np.zeros_like(x)
     for idx in np.ndindex(x.shape):
         old = x[idx]

@@ -6,12 +6,13 @@ dL/d(parameter) in ``layer.grads`` under the same names as ``layer.params``. Opt
 update ``params`` in place. Arrays are NCHW. Parameters are float32 by default (fast
 training); ``Sequential.astype(np.float64)`` gives the precision gradient checks need.
 """
+import functools
 import math
-import numbers
 
 import numpy as np
 
 from . import functional as F
+from .checks import check_array, check_bool, check_int, check_ints, check_number, check_pair
 
 __all__ = ["Layer", "Conv2d", "ReLU", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "Flatten",
            "Linear", "Dropout", "SoftmaxCrossEntropy", "Sequential", "SGD", "Adam",
@@ -20,29 +21,81 @@ __all__ = ["Layer", "Conv2d", "ReLU", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d
 
 def shape_str(shape):
     """A per-sample shape as text: (1, 28, 28) -> '(1, 28, 28)'."""
-    return str(tuple(int(s) for s in shape))
-
-
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive int; got {value!r}")
-    return int(value)
+    return str(check_ints(shape, "shape", nonempty=False))
 
 
 def _rng(seed):
     """A numpy Generator from an int seed, a Generator, or None (seed 0)."""
     if isinstance(seed, np.random.Generator):
         return seed
-    return np.random.default_rng(0 if seed is None else seed)
+    return np.random.default_rng(0 if seed is None else check_int(
+        seed, "seed", 0, kind="an int seed (>= 0), a numpy Generator or None"))
+
+
+def _float_dtype(dtype):
+    """``dtype`` as a NumPy floating dtype (float32, float64), or a TypeError."""
+    try:
+        d = np.dtype(dtype)
+    except TypeError:
+        d = None
+    if d is None or d.kind != "f":
+        raise TypeError(f"dtype must be a floating NumPy dtype such as np.float32 or np.float64; "
+                        f"got {dtype!r}")
+    return d
+
+
+def _batch(x, name="x"):
+    """``x`` if it is an ndarray batch (N, ...): layers cache their input, so no conversion."""
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"{name} must be a NumPy ndarray batch (N, ...); got {type(x).__name__} "
+                        f"(convert it with np.asarray)")
+    if x.ndim < 2:
+        raise ValueError(f"{name} must be a batch (N, ...) of at least 2 dimensions; got shape "
+                         f"{x.shape}")
+    return x
 
 
 def he_normal(shape, fan_in, rng, dtype):
     """He initialisation: N(0, 2 / fan_in), right for layers followed by ReLU."""
-    return (rng.standard_normal(shape) * math.sqrt(2.0 / fan_in)).astype(dtype)
+    shape, fan_in = check_ints(shape, "shape", 0, nonempty=False), check_int(fan_in, "fan_in", 1)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy Generator (np.random.default_rng(seed)); got "
+                        f"{type(rng).__name__}")
+    return (rng.standard_normal(shape) * math.sqrt(2.0 / fan_in)).astype(_float_dtype(dtype))
+
+
+def _checked_forward(forward):
+    """``forward`` that refuses a non-array input and remembers its output's shape."""
+    @functools.wraps(forward)
+    def checked(self, x):
+        y = forward(self, _batch(x))
+        self._y_shape = y.shape
+        return y
+    return checked
+
+
+def _checked_backward(backward):
+    """``backward`` that runs only after forward, on a dy of exactly the output's shape."""
+    @functools.wraps(backward)
+    def checked(self, dy):
+        return backward(self, self._dy(dy))
+    return checked
 
 
 class Layer:
-    """Base class: no parameters, identity shape; subclasses override what they change."""
+    """Base class: no parameters, identity shape; subclasses override what they change.
+
+    Every subclass's ``forward`` and ``backward`` are checked here, so their bodies stay the
+    equations: forward takes an ndarray batch (N, ...); backward needs a forward before it and
+    a dy of exactly the shape forward returned (a transposed or broadcastable dy would give a
+    wrong gradient without an error).
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name, check in (("forward", _checked_forward), ("backward", _checked_backward)):
+            if name in vars(cls):
+                setattr(cls, name, check(vars(cls)[name]))
 
     def __init__(self):
         self.params, self.grads, self.training = {}, {}, True
@@ -52,10 +105,21 @@ class Layer:
 
     def output_shape(self, shape):
         """Per-sample output shape for a per-sample input ``shape`` (raises if it doesn't fit)."""
-        return tuple(shape)
+        return check_ints(shape, "shape", 1, nonempty=False)
 
     def _fail(self, message):
         raise ValueError(f"{self!r}: {message}")
+
+    def _dy(self, dy):
+        """``dy`` checked against the last forward's output: the same shape, no broadcasting."""
+        if getattr(self, "_y_shape", None) is None:
+            raise ValueError(f"{self!r}.backward needs what forward cached: call forward(x) "
+                             f"before backward(dy)")
+        if not isinstance(dy, np.ndarray) or dy.shape != self._y_shape:
+            got = dy.shape if isinstance(dy, np.ndarray) else type(dy).__name__
+            raise ValueError(f"{self!r}: dy must have the shape of the last forward's output "
+                             f"{self._y_shape}; got {got}")
+        return dy
 
     def _check_ndim(self, shape, ndim, layout):
         if len(shape) != ndim:
@@ -72,15 +136,16 @@ class Conv2d(Layer):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  seed=None, dtype=np.float32):
         super().__init__()
-        self.C = _positive_int(in_channels, "in_channels")
-        self.F = _positive_int(out_channels, "out_channels")
-        self.k, self.s = F._pair(kernel_size, "kernel_size"), F._pair(stride, "stride")
-        self.p = F._pair(padding, "padding", 0)
+        self.C = check_int(in_channels, "in_channels", 1)
+        self.F = check_int(out_channels, "out_channels", 1)
+        self.k, self.s = check_pair(kernel_size, "kernel_size"), check_pair(stride, "stride")
+        self.p = check_pair(padding, "padding", 0)
         fan_in = self.C * self.k[0] * self.k[1]
         self.params = {"W": he_normal((self.F, self.C, *self.k), fan_in, _rng(seed), dtype),
                        "b": np.zeros(self.F, dtype=dtype)}
 
     def output_shape(self, shape):
+        shape = super().output_shape(shape)
         self._check_ndim(shape, 3, "(C, H, W)")
         if shape[0] != self.C:
             self._fail(f"expects {self.C} input channels, got input {shape_str(shape)} with "
@@ -133,13 +198,14 @@ class _Pool2d(Layer):
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
-        self.k = F._pair(kernel_size, "kernel_size")
-        self.s = self.k if stride is None else F._pair(stride, "stride")
-        self.p = F._pair(padding, "padding", 0)
+        self.k = check_pair(kernel_size, "kernel_size")
+        self.s = self.k if stride is None else check_pair(stride, "stride")
+        self.p = check_pair(padding, "padding", 0)
         if any(2 * p > k for p, k in zip(self.p, self.k)):
             raise ValueError(f"{self!r}: padding may be at most half the kernel (p <= k // 2)")
 
     def output_shape(self, shape):
+        shape = super().output_shape(shape)
         self._check_ndim(shape, 3, "(C, H, W)")
         try:
             out = [F.conv_output_size(n, k, p, s) for n, k, p, s in
@@ -200,10 +266,12 @@ class GlobalAvgPool2d(Layer):
     """Mean over all of H x W: (N, C, H, W) -> (N, C)."""
 
     def output_shape(self, shape):
+        shape = super().output_shape(shape)
         self._check_ndim(shape, 3, "(C, H, W)")
         return (shape[0],)
 
     def forward(self, x):
+        self.output_shape(x.shape[1:])
         self.x_shape = x.shape
         return x.mean(axis=(2, 3))                                        # y_c = mean x_c
 
@@ -218,11 +286,11 @@ class Flatten(Layer):
     """(N, C, H, W) -> (N, C*H*W), the same order as torch.flatten(x, 1)."""
 
     def output_shape(self, shape):
-        return (int(np.prod(shape)),)
+        return (math.prod(super().output_shape(shape)),)
 
     def forward(self, x):
         self.x_shape = x.shape
-        return x.reshape(x.shape[0], -1)
+        return x.reshape(x.shape[0], math.prod(x.shape[1:]))
 
     def backward(self, dy):
         return dy.reshape(self.x_shape)
@@ -233,12 +301,13 @@ class Linear(Layer):
 
     def __init__(self, in_features, out_features, seed=None, dtype=np.float32):
         super().__init__()
-        self.n_in = _positive_int(in_features, "in_features")
-        self.n_out = _positive_int(out_features, "out_features")
+        self.n_in = check_int(in_features, "in_features", 1)
+        self.n_out = check_int(out_features, "out_features", 1)
         self.params = {"W": he_normal((self.n_out, self.n_in), self.n_in, _rng(seed), dtype),
                        "b": np.zeros(self.n_out, dtype=dtype)}
 
     def output_shape(self, shape):
+        shape = super().output_shape(shape)
         if len(shape) != 1:
             self._fail(f"expects a flat input ({self.n_in},), got {shape_str(shape)}; put "
                        f"Flatten() before it")
@@ -267,9 +336,7 @@ class Dropout(Layer):
 
     def __init__(self, p=0.5, seed=None):
         super().__init__()
-        if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p < 1:
-            raise ValueError(f"Dropout p must be a probability in [0, 1); got {p!r}")
-        self.p, self.rng = float(p), _rng(seed)
+        self.p, self.rng = check_number(p, "p", 0, 1, open_max=True), _rng(seed)
 
     def forward(self, x):
         if not self.training or self.p == 0:
@@ -290,12 +357,18 @@ class SoftmaxCrossEntropy:
     """Mean cross-entropy of softmax(logits) against integer labels, and its gradient."""
 
     def forward(self, logits, labels):
-        labels = np.asarray(labels)
+        logits, labels = check_array(logits, "logits"), np.asarray(labels)
         if logits.ndim != 2 or labels.shape != (logits.shape[0],):
             raise ValueError(f"SoftmaxCrossEntropy expects logits (N, K) and labels (N,); got "
                              f"{logits.shape} and {labels.shape}")
-        if labels.dtype.kind not in "iu" or labels.min() < 0 or labels.max() >= logits.shape[1]:
-            raise ValueError(f"labels must be integers in [0, {logits.shape[1] - 1}]")
+        if logits.shape[0] == 0 or logits.shape[1] == 0:
+            raise ValueError(f"logits must hold at least one example and one class (N, K >= 1); "
+                             f"got shape {logits.shape}")
+        if labels.dtype.kind not in "iu":
+            raise TypeError(f"labels must be integer class indices; got dtype {labels.dtype}")
+        if labels.min() < 0 or labels.max() >= logits.shape[1]:
+            raise ValueError(f"labels must be integers in [0, {logits.shape[1] - 1}]; got "
+                             f"{labels.min() if labels.min() < 0 else labels.max()}")
         z = logits - logits.max(axis=1, keepdims=True)                    # stable: shift by max
         log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))          # log softmax
         self.p, self.labels = np.exp(log_p), labels
@@ -304,6 +377,9 @@ class SoftmaxCrossEntropy:
     __call__ = forward
 
     def backward(self):
+        if getattr(self, "p", None) is None:
+            raise ValueError("SoftmaxCrossEntropy.backward needs what forward cached: call "
+                             "forward(logits, labels) before backward()")
         dz = self.p.copy()
         dz[np.arange(len(self.labels)), self.labels] -= 1                 # p - onehot(y)
         return dz / dz.dtype.type(len(self.labels))                       # / N for the mean
@@ -324,7 +400,7 @@ class Sequential:
 
     def check(self, input_shape):
         """Dry run of the per-sample shapes; a misfit raises naming the layer and the shapes."""
-        shape = tuple(int(s) for s in input_shape)
+        shape = input_shape = check_ints(input_shape, "input_shape", 1)
         trail = [f"input {shape_str(shape)}"]
         for i, layer in enumerate(self.layers):
             try:
@@ -332,7 +408,7 @@ class Sequential:
             except ValueError as err:
                 raise ValueError(f"layer {i} {err}\n  shapes so far: {' -> '.join(trail)}") from None
             trail.append(f"[{i}] {type(layer).__name__} {shape_str(shape)}")
-        self.input_shape = tuple(int(s) for s in input_shape)
+        self.input_shape = input_shape
         return shape
 
     def shapes(self, input_shape):
@@ -345,9 +421,7 @@ class Sequential:
         return rows
 
     def forward(self, x):
-        if x.ndim < 2 or tuple(x.shape[1:]) != self.input_shape:
-            if x.ndim < 2:
-                raise ValueError(f"input must be a batch (N, ...); got shape {x.shape}")
+        if tuple(_batch(x).shape[1:]) != self.input_shape:
             self.check(x.shape[1:])
         for layer in self.layers:
             x = layer.forward(x)
@@ -361,6 +435,7 @@ class Sequential:
         return dy
 
     def train(self, mode=True):
+        mode = check_bool(mode, "mode")
         for layer in self.layers:
             layer.training = mode
         return self
@@ -370,6 +445,7 @@ class Sequential:
 
     def astype(self, dtype):
         """Cast every parameter (float64 for gradient checks, float32 for speed)."""
+        dtype = _float_dtype(dtype)
         for layer in self.layers:
             for name, value in layer.params.items():
                 layer.params[name] = value.astype(dtype)
@@ -381,11 +457,12 @@ class Sequential:
 
     def predict(self, X, batch_size=1000):
         """Logits for X in eval mode, in batches (restores the previous mode)."""
+        X, batch_size = _batch(X, "X"), check_int(batch_size, "batch_size", 1)
         mode = [layer.training for layer in self.layers]
         self.eval()
-        try:
+        try:                                            # an empty X gives an empty (0, K) result
             return np.concatenate([self.forward(X[i:i + batch_size])
-                                   for i in range(0, len(X), batch_size)])
+                                   for i in range(0, max(len(X), 1), batch_size)])
         finally:
             for layer, m in zip(self.layers, mode):
                 layer.training = m
@@ -400,18 +477,21 @@ class _Optimizer:
     """Updates every layer's ``params[name]`` in place from ``grads[name]``."""
 
     def __init__(self, model, lr):
-        self.layers = model.layers if isinstance(model, Sequential) else list(model)
-        if not (isinstance(lr, numbers.Real) and lr > 0):
-            raise ValueError(f"lr must be a positive number; got {lr!r}")
-        self.lr, self.state = float(lr), {}
+        self.layers = model.layers if isinstance(model, Sequential) else model
+        if isinstance(self.layers, (str, bytes)) or not isinstance(self.layers, (list, tuple)) \
+                or not all(isinstance(layer, Layer) for layer in self.layers):
+            raise TypeError(f"model must be a Sequential or a list of cnnlib.layers.Layer; got "
+                            f"{model!r:.80}")
+        self.layers = list(self.layers)
+        self.lr, self.state = check_number(lr, "lr", 0, open_min=True), {}
 
     def pairs(self):
         """(key, parameter, gradient) for every parameter that has a gradient."""
         for i, layer in enumerate(self.layers):
             for name, param in layer.params.items():
                 if name not in layer.grads:
-                    raise RuntimeError(f"{layer!r} has no gradient for {name}: call backward "
-                                       f"before step")
+                    raise ValueError(f"{layer!r} has no gradient for {name}: call backward "
+                                     f"before step")
                 yield (i, name), param, layer.grads[name]
 
     def zero_grad(self):
@@ -424,7 +504,8 @@ class SGD(_Optimizer):
 
     def __init__(self, model, lr=0.01, momentum=0.0, weight_decay=0.0):
         super().__init__(model, lr)
-        self.mu, self.wd = float(momentum), float(weight_decay)
+        self.mu = check_number(momentum, "momentum", 0, 1, open_max=True)
+        self.wd = check_number(weight_decay, "weight_decay", 0)
 
     def step(self):
         for key, theta, g in self.pairs():
@@ -442,7 +523,12 @@ class Adam(_Optimizer):
 
     def __init__(self, model, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(model, lr)
-        (self.b1, self.b2), self.eps, self.wd, self.t = betas, float(eps), float(weight_decay), 0
+        if isinstance(betas, (str, bytes)) or not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"betas must be a pair (beta1, beta2), each in [0, 1); got {betas!r}")
+        self.b1, self.b2 = (check_number(b, f"betas[{i}]", 0, 1, open_max=True)
+                            for i, b in enumerate(betas))
+        self.eps = check_number(eps, "eps", 0, open_min=True)
+        self.wd, self.t = check_number(weight_decay, "weight_decay", 0), 0
 
     def step(self):
         self.t += 1

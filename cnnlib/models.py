@@ -13,6 +13,9 @@ from collections import OrderedDict
 import torch
 from torch import nn
 
+from .checks import check_bool, check_int, check_ints, check_number
+from .torch_checks import check_module
+
 __all__ = [
     "LeNet5", "lenet5", "lenet5_original",
     "AlexNet", "ALEXNET_WIDTHS", "alexnet_paper", "alexnet_torchvision",
@@ -25,15 +28,30 @@ __all__ = [
 
 def count_params(model, trainable_only=False):
     """Number of parameters of ``model`` (only those with requires_grad if asked)."""
+    check_module(model)
+    check_bool(trainable_only, "trainable_only")
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
 
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int; got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be positive; got {value}")
-    return value
+def _positive(**values):
+    """The given ints in order, each checked to be >= 1 (the keyword names the argument)."""
+    return tuple(check_int(v, name, 1) for name, v in values.items())
+
+
+def _dropout(p):
+    return check_number(p, "dropout", 0, 1, open_max=True)
+
+
+def _check_images(model, x, channels, size=None):
+    """Raise unless ``x`` is a batch (N, channels, H, W) (and H = W = size, if given)."""
+    if torch.is_tensor(x) and x.dim() == 4 and x.shape[1] == channels and (
+            size is None or x.shape[2] == x.shape[3] == size):
+        return
+    want = f"(N, {channels}, {size or 'H'}, {size or 'W'})"
+    if not torch.is_tensor(x):
+        raise TypeError(f"x must be a torch.Tensor batch {want}; got {type(x).__name__}")
+    raise ValueError(f"x must be a batch of shape {want} for {type(model).__name__}; got "
+                     f"{tuple(x.shape)}")
 
 
 def _activation(name):
@@ -60,6 +78,8 @@ class LeNet5(nn.Module):
         if input_size not in (28, 32):
             raise ValueError(f"input_size must be 28 (MNIST variant) or 32 (original); "
                              f"got {input_size!r}")
+        in_channels, num_classes = _positive(in_channels=in_channels, num_classes=num_classes)
+        self.input_size = input_size
         side = {28: 4, 32: 5}[input_size]              # 28-24-12-8-4 or 32-28-14-10-5
         self.features = nn.Sequential(OrderedDict([
             ("conv1", nn.Conv2d(in_channels, 6, 5)), ("act1", _activation(activation)),
@@ -71,10 +91,11 @@ class LeNet5(nn.Module):
         self.classifier = nn.Sequential(OrderedDict([
             ("fc1", nn.Linear(16 * side * side, 120)), ("act3", _activation(activation)),
             ("fc2", nn.Linear(120, 84)), ("act4", _activation(activation)),
-            ("fc3", nn.Linear(84, _positive_int(num_classes, "num_classes"))),
+            ("fc3", nn.Linear(84, num_classes)),
         ]))
 
     def forward(self, x):
+        _check_images(self, x, self.features.conv1.in_channels, self.input_size)
         return self.classifier(self.flatten(self.features(x)))
 
 
@@ -106,9 +127,9 @@ class AlexNet(nn.Module):
     def __init__(self, num_classes=1000, widths=ALEXNET_WIDTHS["torchvision"], dropout=0.5,
                  in_channels=3):
         super().__init__()
-        if len(widths) != 5:
-            raise ValueError(f"widths must list 5 conv channel counts; got {widths!r}")
-        c1, c2, c3, c4, c5 = (_positive_int(c, "widths[i]") for c in widths)
+        c1, c2, c3, c4, c5 = check_ints(widths, "widths", 1, length=5)
+        num_classes, in_channels = _positive(num_classes=num_classes, in_channels=in_channels)
+        dropout = _dropout(dropout)
         self.features = nn.Sequential(OrderedDict([
             ("conv1", nn.Conv2d(in_channels, c1, 11, stride=4, padding=2)), ("relu1", nn.ReLU()),
             ("pool1", nn.MaxPool2d(3, stride=2)),
@@ -125,10 +146,11 @@ class AlexNet(nn.Module):
             ("drop1", nn.Dropout(dropout)), ("fc1", nn.Linear(c5 * 6 * 6, 4096)),
             ("relu6", nn.ReLU()),
             ("drop2", nn.Dropout(dropout)), ("fc2", nn.Linear(4096, 4096)), ("relu7", nn.ReLU()),
-            ("fc3", nn.Linear(4096, _positive_int(num_classes, "num_classes"))),
+            ("fc3", nn.Linear(4096, num_classes)),
         ]))
 
     def forward(self, x):
+        _check_images(self, x, self.features.conv1.in_channels)
         return self.classifier(self.flatten(self.avgpool(self.features(x))))
 
 
@@ -153,8 +175,23 @@ VGG_CFGS = {
 }
 
 
+def _check_cfg(cfg):
+    """The VGG config list: ints (channel counts >= 1) and 'M' (pools), at least one int."""
+    allowed = "a list of channel counts (ints >= 1) and 'M' (a 2x2 max pool), at least one int"
+    if isinstance(cfg, (str, bytes)) or not isinstance(cfg, (list, tuple)):
+        raise TypeError(f"cfg must be {allowed}; got {cfg!r}")
+    for i, v in enumerate(cfg):
+        if v != "M" and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+            raise ValueError(f"cfg must be {allowed}; got cfg[{i}] = {v!r}")
+    if all(v == "M" for v in cfg):
+        raise ValueError(f"cfg must be {allowed}; got {cfg!r}")
+    return list(cfg)
+
+
 def make_vgg_features(cfg, in_channels=3, batch_norm=False):
     """Conv stack from a config list: an int is a 3x3 conv (+BN) + ReLU, 'M' a 2x2 max pool."""
+    cfg, (in_channels,) = _check_cfg(cfg), _positive(in_channels=in_channels)
+    batch_norm = check_bool(batch_norm, "batch_norm")
     layers, c, stage, conv = [], in_channels, 1, 0
     for v in cfg:
         if v == "M":
@@ -163,8 +200,7 @@ def make_vgg_features(cfg, in_channels=3, batch_norm=False):
             continue
         conv += 1
         name = f"{stage}_{conv}"
-        layers.append((f"conv{name}", nn.Conv2d(c, _positive_int(v, "cfg entry"), 3, padding=1,
-                                                bias=not batch_norm)))
+        layers.append((f"conv{name}", nn.Conv2d(c, v, 3, padding=1, bias=not batch_norm)))
         if batch_norm:
             layers.append((f"bn{name}", nn.BatchNorm2d(v)))
         layers.append((f"relu{name}", nn.ReLU()))
@@ -181,9 +217,10 @@ class VGG(nn.Module):
     def __init__(self, cfg, num_classes=1000, in_channels=3, batch_norm=False, pool_size=7,
                  hidden=4096, dropout=0.5):
         super().__init__()
-        widths = [v for v in cfg if v != "M"]
-        if not widths or any(v != "M" and not isinstance(v, int) for v in cfg):
-            raise ValueError(f"cfg must be a list of channel counts (int) and 'M'; got {cfg!r}")
+        widths = [v for v in _check_cfg(cfg) if v != "M"]
+        num_classes, pool_size, hidden = _positive(num_classes=num_classes, pool_size=pool_size,
+                                                   hidden=hidden)
+        dropout = _dropout(dropout)
         self.features = make_vgg_features(cfg, in_channels, batch_norm)
         self.avgpool = nn.AdaptiveAvgPool2d((pool_size, pool_size))
         self.flatten = nn.Flatten()
@@ -191,16 +228,17 @@ class VGG(nn.Module):
             ("fc1", nn.Linear(widths[-1] * pool_size * pool_size, hidden)), ("relu1", nn.ReLU()),
             ("drop1", nn.Dropout(dropout)),
             ("fc2", nn.Linear(hidden, hidden)), ("relu2", nn.ReLU()), ("drop2", nn.Dropout(dropout)),
-            ("fc3", nn.Linear(hidden, _positive_int(num_classes, "num_classes"))),
+            ("fc3", nn.Linear(hidden, num_classes)),
         ]))
 
     def forward(self, x):
+        _check_images(self, x, self.features[0].in_channels)
         return self.classifier(self.flatten(self.avgpool(self.features(x))))
 
 
 def vgg(name="vgg16", num_classes=None, **kwargs):
     """VGG by name: 'vgg11'/'vgg16'/'vgg19' (224x224, 1000 classes) or 'vgg_cifar' (32x32)."""
-    if name not in VGG_CFGS:
+    if not isinstance(name, str) or name not in VGG_CFGS:
         raise ValueError(f"name must be one of {sorted(VGG_CFGS)}; got {name!r}")
     if name == "vgg_cifar":
         defaults = dict(num_classes=10, batch_norm=True, pool_size=4, hidden=256)
@@ -222,7 +260,9 @@ class BasicBlock(nn.Module):
 
     def __init__(self, in_channels, out_channels, stride=1, residual=True):
         super().__init__()
-        self.residual = residual
+        in_channels, out_channels, stride = _positive(in_channels=in_channels,
+                                                      out_channels=out_channels, stride=stride)
+        self.residual = check_bool(residual, "residual")
         self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride=stride, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(out_channels)
         self.relu1 = nn.ReLU()
@@ -254,10 +294,12 @@ class ResNet(nn.Module):
     def __init__(self, blocks, widths, num_classes=1000, in_channels=3, stem="imagenet",
                  residual=True):
         super().__init__()
-        if len(blocks) != len(widths) or not blocks:
+        blocks, widths = check_ints(blocks, "blocks", 1), check_ints(widths, "widths", 1)
+        if len(blocks) != len(widths):
             raise ValueError(f"blocks and widths must be non-empty and of equal length; "
                              f"got {blocks!r} and {widths!r}")
-        c = widths[0]
+        num_classes, in_channels = _positive(num_classes=num_classes, in_channels=in_channels)
+        residual, c = check_bool(residual, "residual"), widths[0]
         if stem == "imagenet":
             self.stem = nn.Sequential(OrderedDict([
                 ("conv", nn.Conv2d(in_channels, c, 7, stride=2, padding=3, bias=False)),
@@ -271,18 +313,19 @@ class ResNet(nn.Module):
             raise ValueError(f"stem must be 'imagenet' or 'cifar'; got {stem!r}")
         for i, (n, w) in enumerate(zip(blocks, widths)):
             stage = [BasicBlock(c if j == 0 else w, w, 2 if (j == 0 and i > 0) else 1, residual)
-                     for j in range(_positive_int(n, "blocks[i]"))]
+                     for j in range(n)]
             self.add_module(f"layer{i + 1}", nn.Sequential(*stage))
             c = w
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.flatten = nn.Flatten()
-        self.fc = nn.Linear(c, _positive_int(num_classes, "num_classes"))
+        self.fc = nn.Linear(c, num_classes)
         self.num_stages = len(blocks)
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
 
     def forward(self, x):
+        _check_images(self, x, self.stem.conv.in_channels)
         x = self.stem(x)
         for i in range(self.num_stages):
             x = getattr(self, f"layer{i + 1}")(x)
@@ -300,7 +343,7 @@ def resnet_cifar(depth=20, num_classes=10, **kwargs):
     The paper's CIFAR nets use parameter-free (zero-padding) shortcuts; these use
     1x1 projections, which adds a few thousand parameters.
     """
-    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 8 or (depth - 2) % 6:
+    if check_int(depth, "depth", 8, kind="an int 6n + 2") < 8 or (depth - 2) % 6:
         raise ValueError(f"depth must be 6n + 2 with n >= 1 (8, 14, 20, 32, 44, 56, ...); "
                          f"got {depth!r}")
     n = (depth - 2) // 6
@@ -327,6 +370,9 @@ class InceptionModule(nn.Module):
 
     def __init__(self, in_channels, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj):
         super().__init__()
+        in_channels, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj = _positive(
+            in_channels=in_channels, ch1x1=ch1x1, ch3x3red=ch3x3red, ch3x3=ch3x3,
+            ch5x5red=ch5x5red, ch5x5=ch5x5, pool_proj=pool_proj)
         self.branch1 = _conv_relu(in_channels, ch1x1, 1)
         self.branch2 = nn.Sequential(OrderedDict([("reduce", _conv_relu(in_channels, ch3x3red, 1)),
                                                   ("conv", _conv_relu(ch3x3red, ch3x3, 3, 1))]))
@@ -348,7 +394,10 @@ class DepthwiseSeparableConv(nn.Sequential):
     """
 
     def __init__(self, in_channels, out_channels, kernel_size=3, stride=1, batch_norm=False):
-        k = _positive_int(kernel_size, "kernel_size")
+        in_channels, out_channels, k, stride = _positive(
+            in_channels=in_channels, out_channels=out_channels, kernel_size=kernel_size,
+            stride=stride)
+        batch_norm = check_bool(batch_norm, "batch_norm")
         layers = [("depthwise", nn.Conv2d(in_channels, in_channels, k, stride=stride,
                                           padding=k // 2, groups=in_channels,
                                           bias=not batch_norm))]
@@ -365,20 +414,22 @@ class MLP(nn.Module):
 
     def __init__(self, in_features=784, hidden=(256, 128), num_classes=10, dropout=0.0):
         super().__init__()
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1); got {dropout!r}")
-        layers, c = [("flatten", nn.Flatten())], _positive_int(in_features, "in_features")
+        dropout, hidden = _dropout(dropout), check_ints(hidden, "hidden", 1, nonempty=False)
+        in_features, num_classes = _positive(in_features=in_features, num_classes=num_classes)
+        layers, c, self.in_features = [("flatten", nn.Flatten())], in_features, in_features
         for i, h in enumerate(hidden, start=1):
-            layers += [(f"fc{i}", nn.Linear(c, _positive_int(h, "hidden[i]"))),
-                       (f"relu{i}", nn.ReLU())]
+            layers += [(f"fc{i}", nn.Linear(c, h)), (f"relu{i}", nn.ReLU())]
             if dropout > 0:
                 layers.append((f"drop{i}", nn.Dropout(dropout)))
             c = h
-        layers.append((f"fc{len(hidden) + 1}", nn.Linear(c, _positive_int(num_classes,
-                                                                          "num_classes"))))
+        layers.append((f"fc{len(hidden) + 1}", nn.Linear(c, num_classes)))
         self.net = nn.Sequential(OrderedDict(layers))
 
     def forward(self, x):
+        if not (torch.is_tensor(x) and x.dim() >= 2 and x[0].numel() == self.in_features):
+            raise ValueError(f"x must be a batch tensor (N, ...) of {self.in_features} features per "
+                             f"example for this MLP; got "
+                             f"{tuple(x.shape) if torch.is_tensor(x) else type(x).__name__}")
         return self.net(x)
 
 
@@ -393,13 +444,13 @@ class SimpleCNN(nn.Module):
     def __init__(self, in_channels=1, widths=(16, 32, 64), num_classes=10, input_size=28,
                  batch_norm=False, dropout=0.0, hidden=128):
         super().__init__()
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1); got {dropout!r}")
-        side = _positive_int(input_size, "input_size")
+        dropout, widths = _dropout(dropout), check_ints(widths, "widths", 1)
+        in_channels, num_classes, side, hidden = _positive(
+            in_channels=in_channels, num_classes=num_classes, input_size=input_size, hidden=hidden)
+        batch_norm, self.input_size = check_bool(batch_norm, "batch_norm"), side
         layers, c = [], in_channels
         for i, w in enumerate(widths, start=1):
-            layers.append((f"conv{i}", nn.Conv2d(c, _positive_int(w, "widths[i]"), 3, padding=1,
-                                                 bias=not batch_norm)))
+            layers.append((f"conv{i}", nn.Conv2d(c, w, 3, padding=1, bias=not batch_norm)))
             if batch_norm:
                 layers.append((f"bn{i}", nn.BatchNorm2d(w)))
             layers += [(f"relu{i}", nn.ReLU()), (f"pool{i}", nn.MaxPool2d(2))]
@@ -408,14 +459,14 @@ class SimpleCNN(nn.Module):
             raise ValueError(f"input_size={input_size} is too small for {len(widths)} 2x2 pools")
         self.features = nn.Sequential(OrderedDict(layers))
         self.flatten = nn.Flatten()
-        head = [("fc1", nn.Linear(c * side * side, _positive_int(hidden, "hidden"))),
-                ("relu", nn.ReLU())]
+        head = [("fc1", nn.Linear(c * side * side, hidden)), ("relu", nn.ReLU())]
         if dropout > 0:
             head.append(("drop", nn.Dropout(dropout)))
-        head.append(("fc2", nn.Linear(hidden, _positive_int(num_classes, "num_classes"))))
+        head.append(("fc2", nn.Linear(hidden, num_classes)))
         self.classifier = nn.Sequential(OrderedDict(head))
 
     def forward(self, x):
+        _check_images(self, x, self.features.conv1.in_channels, self.input_size)
         return self.classifier(self.flatten(self.features(x)))
 
 
@@ -438,9 +489,10 @@ class CIFAR10Net(nn.Module):
         self.gap = nn.AdaptiveAvgPool2d(1)
         self.flatten = nn.Flatten()
         self.dropout = nn.Dropout(0.5)
-        self.fc = nn.Linear(512, _positive_int(num_classes, "num_classes"))
+        self.fc = nn.Linear(512, _positive(num_classes=num_classes)[0])
 
     def forward(self, x):
+        _check_images(self, x, 3)
         return self.fc(self.dropout(self.flatten(self.gap(self.features(x)))))
 
 
@@ -448,7 +500,10 @@ class FrozenScaleBatchNorm(nn.BatchNorm2d):
     """BatchNorm whose scale stays 1 (only the shift is learned), as in fast CIFAR trainers."""
 
     def __init__(self, num_features, momentum=0.4, eps=1e-12):
-        super().__init__(num_features, eps=eps, momentum=momentum)
+        num_features, momentum = _positive(num_features=num_features)[0], check_number(
+            momentum, "momentum", 0, 1)
+        super().__init__(num_features, eps=check_number(eps, "eps", 0, open_min=True),
+                         momentum=momentum)
         self.weight.requires_grad = False
 
 
@@ -456,7 +511,10 @@ class DiracConv2d(nn.Conv2d):
     """Conv2d (no bias by default) whose first ``in_channels`` filters start as the identity."""
 
     def __init__(self, cin, cout, kernel_size=3, padding="same", bias=False):
-        super().__init__(cin, cout, kernel_size, padding=padding, bias=bias)
+        cin, cout, kernel_size = _positive(cin=cin, cout=cout, kernel_size=kernel_size)
+        if padding != "same":
+            padding = check_int(padding, "padding", 0, kind="'same' or an int")
+        super().__init__(cin, cout, kernel_size, padding=padding, bias=check_bool(bias, "bias"))
 
     def reset_parameters(self):
         super().reset_parameters()
@@ -470,12 +528,13 @@ class FastBlock(nn.Module):
 
     def __init__(self, cin, cout):
         super().__init__()
-        self.conv1, self.pool = DiracConv2d(cin, cout), nn.MaxPool2d(2)
+        self.conv1, self.pool = DiracConv2d(cin, cout), nn.MaxPool2d(2)      # checks cin, cout
         self.norm1, self.act1 = FrozenScaleBatchNorm(cout), nn.GELU()
         self.conv2 = DiracConv2d(cout, cout)
         self.norm2, self.act2 = FrozenScaleBatchNorm(cout), nn.GELU()
 
     def forward(self, x):
+        _check_images(self, x, self.conv1.in_channels)
         x = self.act1(self.norm1(self.pool(self.conv1(x))))
         return self.act2(self.norm2(self.conv2(x)))
 
@@ -490,7 +549,8 @@ class FastCIFARNet(nn.Module):
 
     def __init__(self, widths=(64, 256, 256), num_classes=10, whiten_size=2):
         super().__init__()
-        self.widths = tuple(_positive_int(w, "widths[i]") for w in widths)
+        self.widths = check_ints(widths, "widths", 1)
+        num_classes, whiten_size = _positive(num_classes=num_classes, whiten_size=whiten_size)
         cw = 2 * 3 * whiten_size ** 2
         self.whiten = nn.Conv2d(3, cw, whiten_size, padding=0, bias=True)
         self.whiten.weight.requires_grad = False
@@ -501,13 +561,18 @@ class FastCIFARNet(nn.Module):
             (f"block{i}", FastBlock(a, b)) for i, (a, b) in enumerate(zip(ins, self.widths), 1)))
         self.pool = nn.AdaptiveMaxPool2d(1)
         self.flatten = nn.Flatten()
-        self.fc = nn.Linear(self.widths[-1], _positive_int(num_classes, "num_classes"), bias=False)
+        self.fc = nn.Linear(self.widths[-1], num_classes, bias=False)
         self.scale = 1 / 9
 
     @torch.no_grad()
     def init_whitening(self, X, eps=5e-4):
         """Set the whitening filters from the patch covariance of images X (N x 3 x H x W)."""
         k = self.whiten.kernel_size[0]
+        _check_images(self, X, 3)
+        if not X.is_floating_point() or min(X.shape[2:]) < k or len(X) == 0:
+            raise ValueError(f"X must be normalised float images (N, 3, H, W) with N >= 1 and H, "
+                             f"W >= {k}; got {X.dtype} of shape {tuple(X.shape)}")
+        eps = check_number(eps, "eps", 0)
         P = X.float().unfold(2, k, 1).unfold(3, k, 1)              # N, C, H', W', k, k
         P = P.permute(0, 2, 3, 1, 4, 5).reshape(-1, 3 * k * k).double()
         evals, evecs = torch.linalg.eigh(P.T @ P / len(P))
@@ -515,6 +580,7 @@ class FastCIFARNet(nn.Module):
         self.whiten.weight.copy_(torch.cat([W, -W]).to(self.whiten.weight))
 
     def forward(self, x):
+        _check_images(self, x, 3)
         x = self.blocks(self.act0(self.whiten(x)))
         return self.fc(self.flatten(self.pool(x))) * self.scale
 

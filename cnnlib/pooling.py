@@ -2,6 +2,7 @@
 import numpy as np
 
 from . import functional as F
+from .checks import check_array, check_callable, check_int, check_ints, check_shape
 
 __all__ = ["reduction_rate", "receptive_field", "shift", "pooled_change", "head_params",
            "winner_counts", "max_pool_grad_lesson"]
@@ -15,8 +16,14 @@ def reduction_rate(size, kernel_size, stride, padding=0):
 
 def receptive_field(layers):
     """Receptive field and jump after each (name, kernel, stride) layer: r += (k-1) j, j *= s."""
+    if isinstance(layers, (str, bytes)) or not isinstance(layers, (list, tuple)):
+        raise TypeError(f"layers must be a list of (name, kernel, stride) rows; got {layers!r}")
     r, j, rows = 1, 1, []
-    for name, k, s in layers:
+    for i, row in enumerate(layers):
+        if not (isinstance(row, (list, tuple)) and len(row) == 3):
+            raise ValueError(f"layers[{i}] must be a (name, kernel, stride) row; got {row!r}")
+        name, k, s = row
+        k, s = check_int(k, f"layers[{i}] kernel", 1), check_int(s, f"layers[{i}] stride", 1)
         r, j = r + (k - 1) * j, j * s
         rows.append((name, r, j))
     return rows
@@ -24,7 +31,9 @@ def receptive_field(layers):
 
 def shift(x, dy, dx):
     """Translate the last two axes by (dy, dx) pixels, filling with zeros (no wrap-around)."""
-    x = np.asarray(x)
+    x, dy, dx = np.asarray(x), check_int(dy, "dy"), check_int(dx, "dx")
+    if x.ndim < 2:
+        raise ValueError(f"x must be at least 2-D (..., H, W); got shape {x.shape}")
     out = np.zeros_like(x)
     H, W = x.shape[-2:]
     if abs(dy) >= H or abs(dx) >= W:
@@ -36,13 +45,20 @@ def shift(x, dy, dx):
 
 def pooled_change(x, dy, dx, pool=None):
     """Relative change ||f(shift(x)) - f(x)|| / ||f(x)|| with f a pooling function (or identity)."""
-    f = pool or (lambda a: a)
+    f = check_callable(pool, "pool", "a pooling function", none_ok=True) or (lambda a: a)
     a, b = f(x), f(shift(x, dy, dx))
+    if not np.linalg.norm(a):
+        raise ValueError("x must not be all zeros after pooling: the relative change "
+                         "||f(shift(x)) - f(x)|| / ||f(x)|| divides by ||f(x)|| = 0")
     return float(np.linalg.norm(b - a) / np.linalg.norm(a))
 
 
 def head_params(channels, height, width, classes, hidden=()):
     """Parameters of a flatten+FC head versus a GAP+FC head on a (C, H, W) feature map."""
+    channels, height = check_int(channels, "channels", 1), check_int(height, "height", 1)
+    width, classes = check_int(width, "width", 1), check_int(classes, "classes", 1)
+    hidden = check_ints(hidden, "hidden", 1, nonempty=False)
+
     def mlp(n_in):
         sizes = (n_in, *hidden, classes)
         return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
@@ -51,7 +67,7 @@ def head_params(channels, height, width, classes, hidden=()):
 
 def winner_counts(x, kernel_size, stride=None, padding=0):
     """How many windows each input position wins in max pooling (first maximum on ties)."""
-    x = np.asarray(x, dtype=np.float64)
+    x = check_array(x, "x", 2, "(H, W)").astype(np.float64)
     ones = np.ones_like(F.max_pool2d(x[None, None], kernel_size, stride, padding))
     return F.max_pool2d_backward(ones, x[None, None], kernel_size, stride, padding)[0, 0]
 
@@ -62,8 +78,10 @@ def max_pool_grad_lesson(x, dz, kernel_size, stride):
     Every position equal to its window's maximum gets that window's dZ (ties all win), and a
     position in several windows keeps the last window's value instead of the sum.
     """
-    x, dz = np.asarray(x, dtype=np.float64), np.asarray(dz, dtype=np.float64)
-    k, s = kernel_size, stride
+    x = check_array(x, "x", 2, "(H, W)").astype(np.float64)
+    dz = check_array(dz, "dz", 2, "(OH, OW)").astype(np.float64)
+    k, s = check_int(kernel_size, "kernel_size", 1), check_int(stride, "stride", 1)
+    check_shape(dz.shape, "dz", [F.conv_output_size(n, k, 0, s) for n in x.shape], "(OH, OW)")
     dx = np.zeros_like(x)
     for i in range(dz.shape[0]):
         for j in range(dz.shape[1]):

@@ -11,6 +11,7 @@
 
 Both return ``(model, history)``; ``history["time"]`` is the training wall time.
 """
+import inspect
 import time
 
 import torch
@@ -18,9 +19,12 @@ import torch
 from .data.cifar10 import CLASSES
 
 from . import models
+from .checks import check_callable, check_choice, check_int, check_number
 from .data.augment import AlternatingFlipBatches, Augment
-from .data.cifar10 import normalizer
-from .train import book_checkpoint_path, evaluate, fit, load_checkpoint, save_checkpoint
+from .data.cifar10 import _mean_std, normalizer
+from .torch_checks import check_module, check_tensor_pair
+from .train import (TTA_MODES, CheckpointError, book_checkpoint_path, evaluate, fit,
+                    load_checkpoint, save_checkpoint)
 
 BOOK_HYP = dict(epochs=8, batch_size=256, widths=(32, 128, 128), lr=11.5, momentum=0.85,
                 weight_decay=0.0153, bias_scaler=64.0, label_smoothing=0.2, whiten_bias_epochs=3,
@@ -41,6 +45,8 @@ BOOK_PRESETS = {
 
 def triangle(total, start=0.2, peak_at=0.23, end=0.07):
     """LR multiplier for step i: linear from ``start`` to 1 at ``peak_at``, then to ``end``."""
+    total, peak_at = check_int(total, "total", 1), check_number(peak_at, "peak_at", 0, 1)
+    start, end = check_number(start, "start", 0), check_number(end, "end", 0)
     peak = max(1, int(peak_at * total))
 
     def f(i):
@@ -52,6 +58,17 @@ def triangle(total, start=0.2, peak_at=0.23, end=0.07):
 
 def book_optimizer(model, hyp, batch_size):
     """Nesterov SGD in airbench's decoupled form (mean loss, so the LR is scaled by the batch)."""
+    check_module(model)
+    batch_size = check_int(batch_size, "batch_size", 1)
+    missing = {"lr", "momentum", "weight_decay", "bias_scaler"} - set(hyp if isinstance(hyp, dict)
+                                                                       else ())
+    if missing:
+        raise ValueError(f"hyp must be a dict with lr, momentum, weight_decay and bias_scaler "
+                         f"(like BOOK_HYP); missing {sorted(missing)}")
+    check_number(hyp["lr"], "hyp['lr']", 0, open_min=True)
+    check_number(hyp["momentum"], "hyp['momentum']", 0, 1, open_max=True)
+    check_number(hyp["weight_decay"], "hyp['weight_decay']", 0)
+    check_number(hyp["bias_scaler"], "hyp['bias_scaler']", 0, open_min=True)
     kilo = 1024 * (1 + 1 / (1 - hyp["momentum"]))
     lr = hyp["lr"] / kilo * batch_size
     wd = hyp["weight_decay"] * batch_size / kilo
@@ -67,6 +84,10 @@ class Lookahead:
     """``on_step`` hook: every ``every`` steps after ``start`` pull weights towards their EMA."""
 
     def __init__(self, model, total, start=0.3, every=5, decay=0.95, power=3.0):
+        check_module(model)
+        total, every = check_int(total, "total", 1), check_int(every, "every", 1)
+        start, decay = check_number(start, "start", 0, 1), check_number(decay, "decay", 0, 1)
+        power = check_number(power, "power", 0)
         self.model, self.total, self.every = model, total, every
         self.start, self.base, self.power = int(start * total), decay ** every, power
         self.n, self.ema = 0, None
@@ -93,12 +114,19 @@ def train_book(train, test=None, *, mean, std, hyp=None, amp="auto", seed=0, pro
 
     ``hist.tta`` is the test loss and accuracy with test-time augmentation ``tta``.
     """
+    if hyp is not None and not isinstance(hyp, dict):
+        raise TypeError(f"hyp must be a dict of hyperparameters (keys of BOOK_HYP) or None; got "
+                        f"{type(hyp).__name__}")
     hyp = {**BOOK_HYP, **(hyp or {})}
     unknown = set(hyp) - set(BOOK_HYP)
     if unknown:
         raise ValueError(f"unknown hyperparameters {sorted(unknown)}; allowed: {sorted(BOOK_HYP)}")
-    torch.manual_seed(seed)
-    X, y = train
+    X, y = _uint8_pair(train, "train")
+    if test is not None:
+        _uint8_pair(test, "test")
+    check_choice(tta, "tta", TTA_MODES)
+    check_callable(on_batch, "on_batch", none_ok=True)
+    torch.manual_seed(check_int(seed, "seed", 0))
     norm = normalizer(mean, std)
     model = models.fast_cifar_net(hyp["widths"], num_classes=int(y.max()) + 1)
     t0 = time.perf_counter()
@@ -125,9 +153,19 @@ def train_book(train, test=None, *, mean, std, hyp=None, amp="auto", seed=0, pro
     return model, hist
 
 
+def _uint8_pair(data, name):
+    """``data`` as (X, y): uint8 RGB images (N, 3, H, W) and their labels."""
+    X, y = check_tensor_pair(data, name)
+    if X.dtype != torch.uint8 or X.dim() != 4 or X.shape[1] != 3:
+        raise ValueError(f"{name} must be (X, y) with X uint8 RGB images (N, 3, H, W), as "
+                         f"load_cifar10 returns; got X {X.dtype} of shape {tuple(X.shape)}")
+    return X, y
+
+
 def lesson_transforms(mean, std):
     """The lesson's per-image torchvision transforms (train, test)."""
     import torchvision.transforms as T
+    _mean_std(mean, std)
     train = T.Compose([T.RandomHorizontalFlip(), T.RandomCrop(32, padding=4), T.ToTensor(),
                        T.Normalize(mean, std)])
     return train, T.Compose([T.ToTensor(), T.Normalize(mean, std)])
@@ -150,6 +188,10 @@ class _UInt8Dataset(torch.utils.data.Dataset):
 def lesson_loaders(train, test, mean=(0.4914, 0.4822, 0.4465), std=(0.2023, 0.1994, 0.2010),
                    batch_size=128, seed=0):
     """DataLoaders as in the lesson (per-image PIL transforms), but ``num_workers=0``."""
+    _uint8_pair(train, "train")
+    if test is not None:
+        _uint8_pair(test, "test")
+    batch_size, seed = check_int(batch_size, "batch_size", 1), check_int(seed, "seed", 0)
     ttrain, ttest = lesson_transforms(mean, std)
     g = torch.Generator().manual_seed(seed)
     tl = torch.utils.data.DataLoader(_UInt8Dataset(*train, ttrain), batch_size=batch_size,
@@ -162,7 +204,8 @@ def lesson_loaders(train, test, mean=(0.4914, 0.4822, 0.4465), std=(0.2023, 0.19
 def train_lesson(train, test=None, *, epochs=50, amp=None, seed=0, progress=True,
                  on_epoch=None, device=None):
     """The lesson's recipe: CIFAR10Net, Adam(1e-3, wd 1e-4), StepLR(20, 0.5), batch 128, fp32."""
-    torch.manual_seed(seed)
+    check_callable(on_epoch, "on_epoch", none_ok=True)
+    torch.manual_seed(check_int(seed, "seed", 0))
     tl, vl = lesson_loaders(train, test, seed=seed)
     model = models.CIFAR10Net(num_classes=int(train[1].max()) + 1)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-4)
@@ -181,6 +224,10 @@ def _chain(*fns):
 
 def time_to(hist, acc):
     """Training time (s) when test accuracy first reached ``acc``, or None if it never did."""
+    acc = check_number(acc, "acc", 0, 1)                      # a fraction: 0.8, not 80
+    if not (isinstance(hist, dict) and {"test_acc", "time"} <= set(hist)):
+        raise TypeError(f"hist must be the History of fit (with test_acc and time); got "
+                        f"{type(hist).__name__}")
     for a, t in zip(hist["test_acc"], hist["time"]):
         if a is not None and a >= acc:
             return t
@@ -189,6 +236,14 @@ def time_to(hist, acc):
 
 def save_book_model(model, *, mean, std, source, classes=CLASSES, path=None, **extra):
     """Save a trained ``FastCIFARNet`` with what is needed to rebuild and use it (meta below)."""
+    if not isinstance(model, models.FastCIFARNet):
+        raise TypeError(f"model must be the book's FastCIFARNet; got {type(model).__name__}")
+    _mean_std(mean, std)
+    if len(classes) != model.fc.out_features or not all(isinstance(c, str) for c in classes):
+        raise ValueError(f"classes must hold one name per output of the model "
+                         f"({model.fc.out_features}); got {classes!r:.80}")
+    if not isinstance(source, str):
+        raise TypeError(f"source must be a str (the data's label); got {source!r}")
     meta = dict(arch="fast_cifar_net", config=dict(widths=list(model.widths),
                                                    num_classes=model.fc.out_features),
                 classes=list(classes), mean=[float(v) for v in mean], std=[float(v) for v in std],
@@ -199,13 +254,28 @@ def save_book_model(model, *, mean, std, source, classes=CLASSES, path=None, **e
 def load_book_model(path=None):
     """Rebuild the model saved by ``save_book_model``: ``(model in eval mode, meta)``."""
     ckpt = load_checkpoint(path or book_checkpoint_path())
-    meta = ckpt["meta"]
-    builder = getattr(models, meta.get("arch", ""), None)
-    if builder is None:
-        raise ValueError(f"checkpoint names an unknown architecture {meta.get('arch')!r}")
-    cfg = dict(meta.get("config", {}))
+    meta = ckpt.get("meta")
+    if not isinstance(meta, dict):
+        raise CheckpointError("checkpoint has no meta dict; it was not saved by save_book_model")
+    arch, cfg = meta.get("arch", ""), meta.get("config", {})
+    if arch not in models.__all__ or not callable(getattr(models, arch)):
+        raise CheckpointError(f"checkpoint names an unknown architecture {arch!r}")
+    if not isinstance(cfg, dict):
+        raise CheckpointError(f"checkpoint's config must be a dict of {arch}'s arguments; got "
+                              f"{type(cfg).__name__}")
+    builder, cfg = getattr(models, arch), dict(cfg)
+    allowed = set(inspect.signature(builder).parameters)
+    if set(cfg) - allowed:
+        raise CheckpointError(f"checkpoint {path or book_checkpoint_path()} has a config with "
+                              f"unknown keys {sorted(set(cfg) - allowed)} for {meta['arch']}; "
+                              f"allowed: {sorted(allowed)}")
     if "widths" in cfg:
         cfg["widths"] = tuple(cfg["widths"])
-    model = builder(**cfg)
+    try:
+        model = builder(**cfg)
+    except (TypeError, ValueError) as err:
+        raise CheckpointError(f"checkpoint's config does not build {arch}: {err}") from None
+    if not isinstance(model, torch.nn.Module):
+        raise CheckpointError(f"checkpoint names {arch}, which does not build a model")
     load_checkpoint(path or book_checkpoint_path(), model)
     return model.eval(), meta

@@ -11,6 +11,8 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from .checks import check_int, check_ints, check_number
+
 __all__ = ["LayerRow", "Summary", "summary", "format_count"]
 
 
@@ -88,6 +90,7 @@ class Summary:
 
 def format_count(n):
     """A count with an SI suffix and 3 significant digits: 1234567 -> '1.23 M'."""
+    check_number(n, "n")
     for value, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "K")):
         if abs(n) >= value:
             return f"{n / value:.3g} {suffix}"
@@ -108,18 +111,6 @@ def _shapes(obj):
         shapes = [_shapes(o) for o in obj if isinstance(o, (torch.Tensor, tuple, list))]
         return shapes[0] if len(shapes) == 1 else shapes
     return type(obj).__name__
-
-
-def _check_input_size(input_size):
-    if not isinstance(input_size, (tuple, list, torch.Size)) or not input_size:
-        raise TypeError(f"input_size must be a tuple of ints including the batch, e.g. "
-                        f"(1, 3, 32, 32); got {input_size!r}")
-    for s in input_size:
-        if isinstance(s, bool) or not isinstance(s, int):
-            raise TypeError(f"input_size must contain ints; got {input_size!r}")
-        if s < 1:
-            raise ValueError(f"input_size must contain positive sizes; got {input_size!r}")
-    return tuple(input_size)
 
 
 def _example(model, input_size):
@@ -184,9 +175,11 @@ def summary(model, input_size, depth=None):
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
-    if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth < 1):
-        raise ValueError(f"depth must be None (leaf layers) or a positive int; got {depth!r}")
-    input_size = _check_input_size(input_size)
+    if depth is not None:
+        check_int(depth, "depth", 1, kind="None (leaf layers) or a positive int")
+    input_size = check_ints(tuple(input_size) if isinstance(input_size, torch.Size) else input_size,
+                            "input_size", 1, kind="a tuple of ints including the batch, e.g. "
+                                                  "(1, 3, 32, 32)")
     order, outputs, flops, out_shape = _run(model, _example(model, input_size))
     modules, root = dict(model.named_modules()), type(model).__name__
     rows = []

@@ -5,11 +5,13 @@ import time
 import torch
 from threadpoolctl import threadpool_limits
 
+from .checks import check_callable, check_int
+
 
 def best_time(fn, repeat=5):
     """Shortest wall-clock time in seconds of ``repeat`` calls of ``fn()``."""
-    if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
-        raise ValueError(f"repeat must be a positive int; got {repeat!r}")
+    check_callable(fn, "fn", "a function of no arguments")
+    repeat = check_int(repeat, "repeat", 1)
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()

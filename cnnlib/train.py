@@ -44,7 +44,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .utils import get_device, set_seed
+from .checks import check_bool, check_callable, check_choice, check_int, check_number
+from .torch_checks import (check_device, check_module, check_tensor, check_tensor_pair,
+                           explain_misfit)
+from .utils import env_threads, get_device, set_seed
 
 HISTORY_KEYS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "time")
 
@@ -58,6 +61,9 @@ class History(dict):
 
     def append(self, **row):
         """Add one epoch's metrics (missing keys get None)."""
+        unknown = sorted(set(row) - set(self))
+        if unknown:
+            raise ValueError(f"History.append got unknown keys {unknown}; allowed: {list(self)}")
         for k in self:
             self[k].append(row.get(k))
 
@@ -72,6 +78,8 @@ class History(dict):
 
     def best(self, key="test_acc", mode="max"):
         """The row with the best value of ``key``."""
+        check_choice(key, "key", tuple(self))
+        check_choice(mode, "mode", ("max", "min"))
         vals = [(v, i) for i, v in enumerate(self[key]) if v is not None]
         if not vals:
             raise ValueError(f"history has no values for {key!r}")
@@ -85,7 +93,7 @@ def configure_threads(n=None):
     Without either, torch's default (one thread per core) is kept. On a busy shared CPU a
     single thread can be faster for small models: every parallel op waits for all threads.
     """
-    n = n or int(os.environ.get("CNNLIB_THREADS", 0) or 0)
+    n = env_threads() if n is None else check_int(n, "n", 1)
     if n and torch.get_num_threads() != n:
         torch.set_num_threads(n)
     return torch.get_num_threads()
@@ -93,9 +101,9 @@ def configure_threads(n=None):
 
 def bf16_supported(device):
     """True when bf16 autocast is fast and supported on ``device``."""
-    device = torch.device(device)
+    device = check_device(device, present=False)
     if device.type == "cuda":
-        return torch.cuda.is_bf16_supported()
+        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
     if device.type == "cpu":
         return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     return False
@@ -105,6 +113,8 @@ def autocast_dtype(device, amp="auto"):
     """The autocast dtype for ``amp`` ("auto", "bf16", None/"fp32") on ``device``, or None."""
     if amp in (None, False, "fp32"):
         return None
+    if amp is True:
+        raise ValueError(f"amp must be 'auto', 'bf16', 'fp32' or None, got {amp!r}")
     if amp == "auto":
         return torch.bfloat16 if bf16_supported(device) else None
     if amp == "bf16":
@@ -123,14 +133,13 @@ class TensorBatches:
     """Re-iterable mini-batches of in-memory tensors ``(X, y)``, optionally shuffled."""
 
     def __init__(self, X, y, batch_size=128, shuffle=False, generator=None, drop_last=False):
-        if not (torch.is_tensor(X) and torch.is_tensor(y)):
-            raise TypeError(f"X and y must be tensors, got {type(X).__name__}, {type(y).__name__}")
-        if len(X) != len(y):
-            raise ValueError(f"X and y differ in length: {len(X)} vs {len(y)}")
-        if not (isinstance(batch_size, int) and batch_size > 0):
-            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-        self.X, self.y, self.batch_size = X, y, batch_size
-        self.shuffle, self.generator, self.drop_last = shuffle, generator, drop_last
+        X, y = check_tensor_pair((X, y), "(X, y)", nonempty=False)
+        if generator is not None and not isinstance(generator, torch.Generator):
+            raise TypeError(f"generator must be a torch.Generator or None; got "
+                            f"{type(generator).__name__}")
+        self.X, self.y, self.batch_size = X, y, check_int(batch_size, "batch_size", 1)
+        self.shuffle, self.generator = check_bool(shuffle, "shuffle"), generator
+        self.drop_last = check_bool(drop_last, "drop_last")
 
     def __len__(self):
         n, b = len(self.X), self.batch_size
@@ -144,13 +153,18 @@ class TensorBatches:
             yield self.X[j], self.y[j]
 
 
-def as_batches(data, batch_size=128, shuffle=False, generator=None):
-    """``(X, y)`` tensors -> ``TensorBatches``; an iterable of batches is returned unchanged."""
-    if isinstance(data, (tuple, list)) and len(data) == 2 and torch.is_tensor(data[0]):
-        return TensorBatches(data[0], data[1], batch_size, shuffle, generator)
-    if data is None or not hasattr(data, "__iter__"):
-        raise TypeError(f"data must be a tuple (X, y) of tensors or an iterable of batches, "
-                        f"got {type(data).__name__}")
+def as_batches(data, batch_size=128, shuffle=False, generator=None, name="data"):
+    """``(X, y)`` tensors -> ``TensorBatches``; an iterable of batches is returned unchanged.
+
+    ``name`` is the argument's name in error messages.
+    """
+    if isinstance(data, (tuple, list)) and len(data) == 2 and not isinstance(data[0], (tuple, list)):
+        return TensorBatches(*check_tensor_pair(data, name, nonempty=False), batch_size,
+                             shuffle, generator)
+    if not hasattr(data, "__iter__") or isinstance(data, (str, bytes, dict)) \
+            or torch.is_tensor(data) or hasattr(data, "__array__"):
+        raise TypeError(f"{name} must be a tuple (X, y) of tensors or an iterable of (xb, yb) "
+                        f"batches, got {type(data).__name__}")
     return data
 
 
@@ -160,11 +174,17 @@ def make_optimizer(optimizer, params, lr=1e-3, weight_decay=0.0):
         return optimizer
     if callable(optimizer):
         return optimizer(params)
+    params = list(params)
+    if not params:
+        raise ValueError("params must hold at least one parameter to train; got none (is the "
+                         "model empty, or all of it frozen?)")
+    lr, weight_decay = check_number(lr, "lr", 0, open_min=True), check_number(
+        weight_decay, "weight_decay", 0)
     names = {"adam": lambda: torch.optim.Adam(params, lr=lr, weight_decay=weight_decay),
              "adamw": lambda: torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay),
              "sgd": lambda: torch.optim.SGD(params, lr=lr, momentum=0.9, nesterov=True,
                                             weight_decay=weight_decay)}
-    if optimizer not in names:
+    if not isinstance(optimizer, str) or optimizer not in names:
         raise ValueError(f"optimizer must be one of {sorted(names)}, an Optimizer or a callable, "
                          f"got {optimizer!r}")
     return names[optimizer]()
@@ -174,6 +194,9 @@ def make_schedule(schedule, opt, total_steps):
     """A per-batch LR scheduler: None, 'onecycle', 'cosine' or a callable(opt, total_steps)."""
     if schedule is None:
         return None
+    if not isinstance(opt, torch.optim.Optimizer):
+        raise TypeError(f"opt must be a torch.optim.Optimizer; got {type(opt).__name__}")
+    total_steps = check_int(total_steps, "total_steps", 1)
     if callable(schedule):
         return schedule(opt, total_steps)
     if schedule == "onecycle":
@@ -187,6 +210,22 @@ def make_schedule(schedule, opt, total_steps):
 
 def soft_cross_entropy(logits, y, label_smoothing=0.0):
     """Cross-entropy for integer labels or soft targets of shape (N, K)."""
+    check_tensor(logits, "logits", 2, "(N, K)", floating=True)
+    check_tensor(y, "y")
+    label_smoothing = check_number(label_smoothing, "label_smoothing", 0, 1)
+    N, K = logits.shape
+    if y.is_floating_point() and tuple(y.shape) != (N, K):
+        raise ValueError(f"y must be class indices (N,) or soft targets (N, K) = {(N, K)}; got "
+                         f"a float tensor of shape {tuple(y.shape)}")
+    if not y.is_floating_point():
+        if tuple(y.shape) != (N,) or y.dtype == torch.bool or y.is_complex():
+            raise ValueError(f"y must be class indices (N,) = ({N},) or soft targets (N, K); "
+                             f"got {y.dtype} of shape {tuple(y.shape)}")
+        if N and bool(((y < 0) | (y >= K)).any()):
+            bad = y[(y < 0) | (y >= K)][0]
+            raise ValueError(f"y must hold class indices in [0, {K - 1}] (the model has {K} "
+                             f"outputs); got {int(bad)}")
+        y = y.long()
     return F.cross_entropy(logits.float(), y, label_smoothing=label_smoothing)
 
 
@@ -201,7 +240,7 @@ def _to_input(xb, device, prepare, channels_last):
 
 def _use_channels_last(channels_last, device, model):
     """Resolve channels_last='auto' (on for CPU models with Conv2d layers)."""
-    if channels_last == "auto":
+    if isinstance(channels_last, str) and channels_last == "auto":
         has_conv = any(isinstance(m, nn.Conv2d) for m in model.modules())
         return torch.device(device).type == "cpu" and has_conv
     if not isinstance(channels_last, bool):
@@ -238,24 +277,36 @@ def predict(model, data, *, batch_size=512, prepare=None, device=None, amp="auto
             channels_last="auto", tta=None, progress=False):
     """Logits (float32, on CPU) and labels for all of ``data``; ``tta`` is one of ``TTA_MODES``
     (``"flip"`` averages each image with its mirror; see ``_tta_logits``)."""
-    if tta not in TTA_MODES:
-        raise ValueError(f"tta must be one of {TTA_MODES}, got {tta!r}")
-    device = torch.device(device) if device is not None else next(model.parameters()).device
+    check_choice(tta, "tta", TTA_MODES)
+    device = _model_device(check_module(model), device)
     dtype = autocast_dtype(device, amp)
     cl = _use_channels_last(channels_last, device, model)
+    check_callable(prepare, "prepare", none_ok=True)
+    batches = as_batches(data, check_int(batch_size, "batch_size", 1))
     model.eval()
     logits, labels = [], []
-    for xb, yb in tqdm(as_batches(data, batch_size), desc="評価", leave=False, disable=not progress):
+    for xb, yb in tqdm(batches, desc="評価", leave=False, disable=not progress):
         xb = _to_input(xb, device, prepare, cl)
-        with _autocast(device, dtype):
+        with _autocast(device, dtype), explain_misfit("the inputs in data", xb, not logits):
             logits.append(_tta_logits(model, xb, tta).cpu())
         labels.append(_hard_labels(yb).cpu())
+    if not logits:
+        raise ValueError("data must hold at least one example; got an empty dataset")
     return torch.cat(logits), torch.cat(labels)
+
+
+def _model_device(model, device):
+    """``device`` checked, or (None) the device of the model's first parameter (else the CPU)."""
+    if device is not None:
+        return check_device(device)
+    p = next(model.parameters(), None)
+    return p.device if p is not None else torch.device("cpu")
 
 
 def evaluate(model, data, *, batch_size=512, loss_fn=None, prepare=None, device=None,
              amp="auto", channels_last="auto", tta=None):
     """Mean loss and accuracy of ``model`` on ``data``: ``{"loss": float, "acc": float}``."""
+    check_callable(loss_fn, "loss_fn", none_ok=True)
     logits, y = predict(model, data, batch_size=batch_size, prepare=prepare, device=device,
                         amp=amp, channels_last=channels_last, tta=tta)
     loss_fn = loss_fn or soft_cross_entropy
@@ -264,25 +315,59 @@ def evaluate(model, data, *, batch_size=512, loss_fn=None, prepare=None, device=
 
 def confusion_matrix(y_true, y_pred, num_classes=None):
     """Counts ``C[i, j]`` of true class i predicted as j (int64 tensor)."""
-    y_true, y_pred = torch.as_tensor(y_true).long(), torch.as_tensor(y_pred).long()
+    y_true, y_pred = _class_indices(y_true, "y_true"), _class_indices(y_pred, "y_pred")
     if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true and y_pred differ in shape: {y_true.shape} vs {y_pred.shape}")
-    K = num_classes or int(max(y_true.max(), y_pred.max())) + 1
+    if num_classes is None:
+        if not len(y_true):
+            raise ValueError("num_classes must be given for empty labels (it cannot be inferred)")
+        K = int(max(y_true.max(), y_pred.max())) + 1
+    else:
+        K = check_int(num_classes, "num_classes", 1)
+        top = int(max(y_true.max(), y_pred.max())) if len(y_true) else -1
+        if top >= K:
+            raise ValueError(f"y_true and y_pred must hold class indices in [0, {K - 1}] "
+                             f"(num_classes={K}); got {top}")
     return torch.bincount(y_true * K + y_pred, minlength=K * K).reshape(K, K)
+
+
+def _class_indices(y, name):
+    """``y`` (tensor, array or list) as a 1-D int64 tensor of indices >= 0."""
+    y = torch.as_tensor(y)
+    if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool or y.dim() != 1:
+        raise TypeError(f"{name} must be a 1-D sequence of integer class indices; got {y.dtype} "
+                        f"of shape {tuple(y.shape)}")
+    if len(y) and int(y.min()) < 0:
+        raise ValueError(f"{name} must hold class indices >= 0; got {int(y.min())}")
+    return y.long()
+
+
+def _confusion(cm):
+    """``cm`` as a square (K, K) tensor of non-negative counts."""
+    cm = torch.as_tensor(cm)
+    if cm.dim() != 2 or cm.shape[0] != cm.shape[1] or cm.shape[0] == 0:
+        raise ValueError(f"cm must be a square confusion matrix (K, K) with K >= 1; got shape "
+                         f"{tuple(cm.shape)}")
+    if cm.is_complex() or cm.dtype == torch.bool or bool((cm < 0).any()):
+        raise ValueError("cm must hold non-negative counts")
+    return cm
 
 
 def per_class_accuracy(cm):
     """Accuracy per true class from a confusion matrix (NaN for absent classes)."""
-    cm = torch.as_tensor(cm).double()
+    cm = _confusion(cm).double()
     return cm.diagonal() / cm.sum(1)
 
 
 def most_confused(cm, k=5, class_names=None):
     """The ``k`` largest off-diagonal entries as (true, predicted, count) tuples."""
-    cm = torch.as_tensor(cm).clone()
+    cm = _confusion(cm).clone()
+    K = cm.shape[0]
+    k = check_int(k, "k", 1, K * (K - 1))                  # there are K (K - 1) off-diagonal entries
+    if class_names is not None and len(class_names) != K:
+        raise ValueError(f"class_names must hold one name per class ({K}); got {len(class_names)}")
     cm.fill_diagonal_(-1)
     vals, idx = cm.flatten().topk(k)
-    K = cm.shape[0]
     name = (lambda i: class_names[i]) if class_names else (lambda i: i)
     return [(name(int(i) // K), name(int(i) % K), int(v)) for v, i in zip(vals, idx)]
 
@@ -291,13 +376,18 @@ class EarlyStopping:
     """``on_epoch`` callback: stop when ``key`` has not improved for ``patience`` epochs."""
 
     def __init__(self, patience=3, key="test_loss", mode="min", restore_best=True):
-        if mode not in ("min", "max"):
-            raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
+        check_choice(mode, "mode", ("min", "max"))
+        check_choice(key, "key", HISTORY_KEYS[1:])
+        patience, restore_best = check_int(patience, "patience", 1), check_bool(restore_best,
+                                                                                "restore_best")
         self.patience, self.key, self.mode, self.restore_best = patience, key, mode, restore_best
         self.best, self.best_epoch, self.best_state, self.wait = None, None, None, 0
 
     def __call__(self, epoch, history, model):
-        v = history[self.key][-1]
+        v = (history.get(self.key) or [None])[-1] if isinstance(history, dict) else None
+        if v is None:
+            raise ValueError(f"EarlyStopping(key={self.key!r}) needs history[{self.key!r}] from "
+                             f"fit's History; got none (test_loss and test_acc need test_data)")
         better = self.best is None or (v < self.best if self.mode == "min" else v > self.best)
         if better:
             self.best, self.best_epoch, self.wait = v, epoch, 0
@@ -321,7 +411,8 @@ def _train_epoch(model, batches, opt, sched, loss_fn, prepare, augment, device, 
         xb, yb = _to_input(xb, device, prepare, cl), yb.to(device, non_blocking=True)
         if augment is not None:
             xb, yb = augment(xb, yb)
-        with _autocast(device, dtype):
+        with _autocast(device, dtype), explain_misfit("the inputs in train_data", xb,
+                                                      epoch == 1 and step == 0):
             out = model(xb)
         loss = loss_fn(out.float(), yb)
         opt.zero_grad(set_to_none=True)
@@ -351,19 +442,31 @@ def fit(model, train_data, test_data=None, *, epochs, batch_size=128, optimizer=
         channels_last="auto", seed=None, grad_clip=None, progress=True, eval_batch_size=512,
         threads=None):
     """Train ``model`` for ``epochs`` and return a ``History`` (see the module docstring)."""
-    if not (isinstance(epochs, int) and epochs >= 0):
-        raise ValueError(f"epochs must be a non-negative int, got {epochs!r}")
+    check_module(model)
+    epochs, eval_batch_size = check_int(epochs, "epochs", 1), check_int(eval_batch_size,
+                                                                        "eval_batch_size", 1)
+    for name, fn in (("loss_fn", loss_fn), ("prepare", prepare), ("augment", augment),
+                     ("on_batch", on_batch), ("on_step", on_step), ("on_epoch", on_epoch)):
+        check_callable(fn, name, none_ok=True)
+    label_smoothing = check_number(label_smoothing, "label_smoothing", 0, 1)
+    grad_clip = None if grad_clip is None else check_number(grad_clip, "grad_clip", 0,
+                                                            open_min=True)
+    threads = None if threads is None else check_int(threads, "threads", 1)
+    device = check_device(device) if device is not None else get_device()
+    _nonempty(train_data, "train_data", batch_size)
+    if test_data is not None:
+        _nonempty(test_data, "test_data", eval_batch_size)
     gen = None
     if seed is not None:
         set_seed(seed)
         gen = torch.Generator().manual_seed(seed)
     configure_threads(threads)
-    device = torch.device(device) if device is not None else get_device()
     dtype = autocast_dtype(device, amp)
     cl = _use_channels_last(channels_last, device, model)
     model.to(device, memory_format=torch.channels_last if cl else torch.contiguous_format)
     batches = as_batches(train_data, batch_size, shuffle=True, generator=gen)
     opt = make_optimizer(optimizer, model.parameters(), lr, weight_decay)
+    _check_optimizer_params(opt, model)
     steps = len(batches) if hasattr(batches, "__len__") else None
     if schedule is not None and steps is None:
         raise ValueError("a schedule needs len(train_data); pass (X, y) tensors or a sized iterable")
@@ -405,6 +508,23 @@ def fit(model, train_data, test_data=None, *, epochs, batch_size=128, optimizer=
     return hist
 
 
+def _nonempty(data, name, batch_size):
+    """Raise unless ``data`` is usable training/test data with at least one batch (if sized)."""
+    batches = as_batches(data, batch_size, name=name)
+    if hasattr(batches, "__len__") and len(batches) == 0:
+        raise ValueError(f"{name} must hold at least one example; got an empty dataset")
+
+
+def _check_optimizer_params(opt, model):
+    """Raise unless every parameter the optimizer updates belongs to ``model``."""
+    if not isinstance(opt, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must build a torch.optim.Optimizer; got {type(opt).__name__}")
+    own = {id(p) for p in model.parameters()}
+    if any(id(p) not in own for g in opt.param_groups for p in g["params"]):
+        raise ValueError("optimizer must update this model's parameters; it holds parameters "
+                         "of another model (build it from model.parameters())")
+
+
 # ---------------------------------------------------------------- checkpoints
 
 CHECKPOINT_FORMAT = "cnnlib-checkpoint-v1"
@@ -422,7 +542,9 @@ def book_checkpoint_path():
 
 def save_checkpoint(path, model, **meta):
     """Save ``model``'s weights and plain ``meta`` (str/int/float/list/dict/tensor) to ``path``."""
-    path = Path(path)
+    path, model = _path(path), check_module(model)
+    if path.is_dir():
+        raise ValueError(f"path must be a file to write; {path} is a folder")
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     tmp = path.with_name(path.name + ".tmp")
@@ -438,9 +560,11 @@ def save_checkpoint(path, model, **meta):
 
 def _read_checkpoint(path):
     """torch.load(weights_only=True) with errors that say what is wrong."""
-    path = Path(path)
+    path = _path(path)
     if not path.exists():
         raise FileNotFoundError(f"no checkpoint at {path}")
+    if path.is_dir():
+        raise CheckpointError(f"{path} is a folder, not a checkpoint file")
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # torch raises several types for truncated/garbage files
@@ -454,6 +578,8 @@ def _read_checkpoint(path):
 
 def load_checkpoint(path, model=None):
     """Read a checkpoint; if ``model`` is given, load its weights (strictly). Returns the dict."""
+    if model is not None:
+        check_module(model)
     ckpt = _read_checkpoint(path)
     if model is not None:
         own = model.state_dict()
@@ -469,6 +595,13 @@ def load_checkpoint(path, model=None):
     return ckpt
 
 
+def _path(path):
+    """``path`` (a str or os.PathLike) as a Path."""
+    if not isinstance(path, (str, os.PathLike)) or not str(path):
+        raise TypeError(f"path must be a file path (str or pathlib.Path); got {path!r}")
+    return Path(path)
+
+
 # ---------------------------------------------------------------- practical tips
 
 class GradNormRecorder:
@@ -478,6 +611,8 @@ class GradNormRecorder:
         self.norms = []
 
     def __call__(self, info):
+        if not (isinstance(info, dict) and isinstance(info.get("model"), nn.Module)):
+            raise TypeError(f"info must be fit's on_batch dict with the 'model'; got {info!r:.80}")
         sq = [p.grad.detach().float().pow(2).sum() for p in info["model"].parameters()
               if p.grad is not None]
         self.norms.append(float(torch.stack(sq).sum().sqrt()) if sq else 0.0)
@@ -489,7 +624,17 @@ def lr_sweep(make_model, data, lrs, *, steps=30, batch_size=128, optimizer="sgd"
 
     The loss is the mean training loss of the last third of the steps (NaN if it diverged).
     """
-    X, y = data
+    if isinstance(make_model, nn.Module):          # callable, but one model for every LR
+        raise TypeError("make_model must be a function returning a new model (each LR trains a "
+                        "fresh one); got a model")
+    check_callable(make_model, "make_model", "a function returning a new model")
+    X, y = check_tensor_pair(data, "data")
+    steps, batch_size = check_int(steps, "steps", 1), check_int(batch_size, "batch_size", 1)
+    if isinstance(lrs, (str, bytes)) or not hasattr(lrs, "__iter__"):
+        raise TypeError(f"lrs must be a list of learning rates; got {lrs!r}")
+    lrs = list(lrs)
+    for i, lr in enumerate(lrs):
+        check_number(lr, f"lrs[{i}]", 0, open_min=True)
     n = steps * batch_size
     if n > len(X):
         raise ValueError(f"steps * batch_size = {n} exceeds the {len(X)} examples given")

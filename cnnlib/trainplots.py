@@ -7,6 +7,32 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
+from .checks import check_array, check_int, check_number
+from .torch_checks import check_tensor
+
+
+def _images_labels(X, y, classes, name="y"):
+    """Raise unless X is an image batch (N, C, H, W), y its N labels and classes their names."""
+    check_tensor(X, "X", 4, "(N, C, H, W)")
+    y = torch.as_tensor(y)
+    if y.dim() != 1 or len(y) != len(X) or y.is_floating_point() or y.dtype == torch.bool:
+        raise ValueError(f"{name} must hold one integer label per image of X ({len(X)}); got "
+                         f"{y.dtype} of shape {tuple(y.shape)}")
+    _labels_in(y, classes, name)
+    return y
+
+
+def _labels_in(y, classes, name):
+    """Raise unless every label of y indexes ``classes`` (a non-empty list of names)."""
+    if isinstance(classes, str) or not hasattr(classes, "__len__") or not len(classes):
+        raise TypeError(f"classes must be a non-empty list of class names; got {classes!r:.60}")
+    y = torch.as_tensor(y)
+    if y.is_floating_point() or y.dtype == torch.bool:
+        raise TypeError(f"{name} must hold integer class labels; got {y.dtype}")
+    if y.numel() and not (0 <= int(y.min()) and int(y.max()) < len(classes)):
+        raise ValueError(f"{name} must hold labels in [0, {len(classes) - 1}] (one per class "
+                         f"name); got {int(y.min())}..{int(y.max())}")
+
 
 def _hwc(img):
     """A C x H x W image tensor as an H x W x C array in [0, 1] for imshow."""
@@ -17,9 +43,11 @@ def _hwc(img):
 
 def class_grid(X, y, classes, per_class=8, title=None, seed=0):
     """``per_class`` random images of every class, one row per class."""
+    y = _images_labels(X, y, classes)
+    per_class, seed = check_int(per_class, "per_class", 1), check_int(seed, "seed", 0)
     g = torch.Generator().manual_seed(seed)
     K = len(classes)
-    fig, axes = plt.subplots(K, per_class, figsize=(per_class * 0.9, K * 0.95))
+    fig, axes = plt.subplots(K, per_class, figsize=(per_class * 0.9, K * 0.95), squeeze=False)
     for k in range(K):
         idx = (y == k).nonzero().flatten()
         idx = idx[torch.randperm(len(idx), generator=g)[:per_class]]
@@ -35,6 +63,12 @@ def class_grid(X, y, classes, per_class=8, title=None, seed=0):
 
 def class_balance(ys, classes, labels, title="クラスごとの枚数"):
     """Grouped bars of class counts for several label tensors (e.g. train and test)."""
+    if not isinstance(ys, (list, tuple)) or not ys or len(ys) != len(labels):
+        raise ValueError(f"ys must be a non-empty list of label tensors with one entry of labels "
+                         f"each; got {len(ys) if hasattr(ys, '__len__') else ys!r} label "
+                         f"tensors and {len(labels)} labels")
+    for i, y in enumerate(ys):
+        _labels_in(y, classes, f"ys[{i}]")
     fig, ax = plt.subplots(figsize=(8, 3))
     K, w = len(classes), 0.8 / len(ys)
     for i, (y, lab) in enumerate(zip(ys, labels)):
@@ -49,8 +83,15 @@ def class_balance(ys, classes, labels, title="クラスごとの枚数"):
 
 def image_table(rows, col_titles=None, title=None, size=1.1):
     """A grid of images from ``{row label: [images...]}`` (each image drawn once)."""
+    if not isinstance(rows, dict) or not rows or not all(len(v) for v in rows.values()):
+        raise ValueError("rows must be a non-empty dict {row label: [images...]} with at least "
+                         "one image per row")
     names = list(rows)
     ncol = max(len(v) for v in rows.values())
+    if col_titles is not None and len(col_titles) < ncol:
+        raise ValueError(f"col_titles must hold one title per column ({ncol}); got "
+                         f"{len(col_titles)}")
+    check_number(size, "size", 0, open_min=True)
     fig, axes = plt.subplots(len(names), ncol, figsize=(ncol * size + 1.2, len(names) * size),
                              squeeze=False)
     for i, name in enumerate(names):
@@ -75,6 +116,11 @@ def learning_curves(histories, title="学習曲線"):
     """Loss and accuracy per epoch (train dashed, test solid) for ``{label: History}``."""
     if not isinstance(histories, dict) or not histories:
         raise TypeError("histories must be a non-empty dict {label: History}")
+    for lab, h in histories.items():
+        if not (isinstance(h, dict) and {"epoch", "train_loss", "train_acc", "test_loss",
+                                         "test_acc"} <= set(h)):
+            raise TypeError(f"histories[{lab!r}] must be a History returned by fit; got "
+                            f"{type(h).__name__}")
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.6))
     for i, (lab, h) in enumerate(histories.items()):
         c = f"C{i}"
@@ -96,6 +142,9 @@ def learning_curves(histories, title="学習曲線"):
 def confusion_heatmap(cm, classes, title="混同行列", normalize=True):
     """Heatmap of a confusion matrix (rows: true class, columns: prediction), row-normalised."""
     cm = torch.as_tensor(cm).double()
+    if cm.dim() != 2 or cm.shape[0] != cm.shape[1] or cm.shape[0] != len(classes) or (cm < 0).any():
+        raise ValueError(f"cm must be a (K, K) matrix of counts with K = len(classes) = "
+                         f"{len(classes)}; got shape {tuple(cm.shape)}")
     M = (cm / cm.sum(1, keepdim=True)).numpy() if normalize else cm.numpy()
     fig, ax = plt.subplots(figsize=(6.4, 5.6))
     im = ax.imshow(M, cmap="Blues", vmin=0, vmax=M.max())
@@ -115,6 +164,14 @@ def confusion_heatmap(cm, classes, title="混同行列", normalize=True):
 
 def bar(values, labels, ylabel, title, fmt="{:.2f}", color="C0", ax=None):
     """A labelled bar chart (values printed on the bars)."""
+    if len(values) != len(labels):
+        raise ValueError(f"values and labels must have one entry per bar; got {len(values)} and "
+                         f"{len(labels)}")
+    try:
+        [fmt.format(v) for v in values]
+    except (AttributeError, ValueError, TypeError, IndexError, KeyError) as err:
+        raise ValueError(f"fmt must be a format string for one number such as '{{:.2f}}'; got "
+                         f"{fmt!r} ({err})") from None
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 3))
     bars = ax.bar(range(len(values)), values, color=color)
@@ -130,7 +187,10 @@ def bar(values, labels, ylabel, title, fmt="{:.2f}", color="C0", ax=None):
 
 def prediction_grid(X, y, pred, classes, n=16, ncols=8, title="予測結果（緑: 正解, 赤: 不正解）"):
     """The first ``n`` images, each drawn once, titled 'prediction (true)' in green or red."""
-    n = min(n, len(X))
+    _images_labels(X, y, classes)
+    _images_labels(X, pred, classes, "pred")
+    n = min(check_int(n, "n", 1), len(X))
+    ncols = check_int(ncols, "ncols", 1)
     nrows = -(-n // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * 1.3, nrows * 1.8), squeeze=False)
     for i, ax in enumerate(axes.flat):
@@ -154,10 +214,20 @@ def _mark_divergence(ax, x, label, color="C3"):
 def lr_sweep_plot(lrs, losses, chance=None, *, xlabel, ylabel, title, ax=None):
     """Final loss per learning rate (log x); diverged runs (NaN/inf) as x at the top edge,
     ``chance`` (e.g. ln K, the loss of a uniform guess) as a dashed line."""
+    lrs, losses = check_array(lrs, "lrs", ndim=1), check_array(losses, "losses", ndim=1)
+    if lrs.shape != losses.shape or not len(lrs):
+        raise ValueError(f"lrs and losses must be 1-D with one loss per learning rate; got shapes "
+                         f"{lrs.shape} and {losses.shape}")
+    if not (np.isfinite(lrs) & (lrs > 0)).all():
+        raise ValueError(f"lrs must be positive finite numbers (a log axis); got {lrs.tolist()}")
+    ok = np.isfinite(losses)
+    if not ok.any():
+        raise ValueError("losses must hold at least one finite loss (every run diverged: nothing "
+                         "to pick the best of)")
+    if chance is not None:
+        chance = check_number(chance, "chance")
     if ax is None:
         _, ax = plt.subplots(figsize=(6.4, 3.4))
-    lrs, losses = np.asarray(lrs, float), np.asarray(losses, float)
-    ok = np.isfinite(losses)
     ax.semilogx(lrs[ok], losses[ok], "o-", label="最後の損失")
     for i, x in enumerate(lrs[~ok]):
         _mark_divergence(ax, x, "発散（NaN）" if i == 0 else None)
@@ -176,10 +246,18 @@ def lr_sweep_plot(lrs, losses, chance=None, *, xlabel, ylabel, title, ax=None):
 def grad_norm_plot(runs, *, title, ax=None):
     """Gradient norm per step for ``{label: norms}`` (log y); a run whose norm became inf/NaN
     ends with an x at the top edge, at its first non-finite step."""
+    if not isinstance(runs, dict) or not runs:
+        raise TypeError(f"runs must be a non-empty dict {{label: gradient norms}}; got {runs!r:.60}")
+    norms = {}
+    for label, n in runs.items():
+        n = check_array(n, f"runs[{label!r}]")
+        if n.ndim != 1 or not len(n):
+            raise ValueError(f"runs[{label!r}] must be a 1-D sequence of norms, one per step; got "
+                             f"shape {n.shape}")
+        norms[label] = n
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 3.4))
-    for i, (label, norms) in enumerate(runs.items()):
-        n = np.asarray(norms, float)
+    for i, (label, n) in enumerate(norms.items()):
         bad = np.flatnonzero(~np.isfinite(n))
         end = bad[0] if len(bad) else len(n)
         ax.semilogy(np.arange(end), n[:end], lw=0.9, color=f"C{i}", label=label)

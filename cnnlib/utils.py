@@ -5,9 +5,13 @@ import random
 import numpy as np
 import torch
 
+from .checks import check_int
+from .torch_checks import check_device
+
 
 def set_seed(seed=0):
     """Seed Python, NumPy and torch so that two runs print the same numbers."""
+    seed = check_int(seed, "seed", 0, 2**32 - 1)          # NumPy's legacy seed range
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -17,7 +21,7 @@ def set_seed(seed=0):
 def get_device(prefer=None):
     """The best available device: cuda, then mps, then cpu (or ``prefer`` if given)."""
     if prefer is not None:
-        return torch.device(prefer)
+        return check_device(prefer, "prefer")
     if torch.cuda.is_available():
         return torch.device("cuda")
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
@@ -27,4 +31,15 @@ def get_device(prefer=None):
 
 def num_threads():
     """Threads torch uses on this machine (CNNLIB_THREADS overrides)."""
-    return int(os.environ.get("CNNLIB_THREADS", torch.get_num_threads()))
+    return env_threads() or torch.get_num_threads()
+
+
+def env_threads():
+    """The thread count in ``$CNNLIB_THREADS`` (a positive int), or None when it is unset or empty."""
+    value = os.environ.get("CNNLIB_THREADS", "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"the environment variable CNNLIB_THREADS must be a positive int (a "
+                         f"thread count) or unset; got {value!r}")
+    return int(value)

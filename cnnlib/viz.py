@@ -6,6 +6,8 @@ import matplotlib.font_manager as fm
 import matplotlib.pyplot as plt
 import matplotlib_fontja
 
+from .checks import check_int, check_number
+
 FONT_FAMILY = "IPAexGothic"
 
 
@@ -45,12 +47,18 @@ def show_images(images, titles, suptitle=None, ncols=None, cmap="gray", signed=F
     ``signed`` (one bool, or one per image) draws with a red-blue map centred on 0 and a colorbar.
     """
     import numpy as np
-    if len(images) != len(titles):
-        raise ValueError(f"need one title per image; got {len(images)} images, {len(titles)} titles")
+    if not len(images) or len(images) != len(titles):
+        raise ValueError(f"need at least one image and one title per image; got {len(images)} "
+                         f"images, {len(titles)} titles")
+    if not isinstance(cmap, matplotlib.colors.Colormap) and (not isinstance(cmap, str)
+                                                             or cmap not in matplotlib.colormaps):
+        raise ValueError(f"cmap must be the name of a matplotlib colormap such as 'gray'; got "
+                         f"{cmap!r}")
+    check_number(size, "size", 0, open_min=True)
     signed = [signed] * len(images) if isinstance(signed, bool) else list(signed)
     if len(signed) != len(images):
         raise ValueError(f"signed must be a bool or one bool per image; got {len(signed)} values")
-    ncols = ncols or len(images)
+    ncols = len(images) if ncols is None else check_int(ncols, "ncols", 1)
     nrows = -(-len(images) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
     for ax in axes.flat[len(images):]:
@@ -77,4 +85,8 @@ def show_source(obj):
     import inspect
 
     from IPython.display import Code, display
+    if not (inspect.isfunction(obj) or inspect.ismethod(obj) or inspect.isclass(obj)
+            or inspect.ismodule(obj)):
+        raise TypeError(f"obj must be a function, method, class or module written in Python; "
+                        f"got {type(obj).__name__}")
     display(Code(inspect.getsource(obj), language="python"))

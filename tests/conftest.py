@@ -10,3 +10,20 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(n)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line: how many bad-input cases (tests/badinput.py) ran, and how many per module."""
+    counts, failed = {}, 0
+    for key in ("passed", "failed"):
+        for rep in terminalreporter.stats.get(key, []):
+            if getattr(rep, "when", "call") != "call":
+                continue
+            module = dict(rep.user_properties).get("bad_input_module")
+            if module:
+                counts[module] = counts.get(module, 0) + 1
+                failed += key == "failed"
+    if counts:
+        by_module = ", ".join(f"{m.removeprefix('cnnlib.')} {n}" for m, n in sorted(counts.items()))
+        terminalreporter.write_line(f"bad-input cases tried: {sum(counts.values())} "
+                                    f"({failed} failed) by module: {by_module}")

@@ -208,8 +208,11 @@ def test_dropout_seeding():
 
 def test_dropout_bad_input():
     x = np.ones((2, 3))
-    for p in (-0.1, 1.5, "0.5", True):
-        with pytest.raises(ValueError, match="probability"):
+    for p in (-0.1, 1.5, float("nan")):
+        with pytest.raises(ValueError, match=r"p must be (in \[0, 1\]|a finite number)"):
+            F.dropout(x, p)
+    for p in ("0.5", True, None):
+        with pytest.raises(TypeError, match="p must be a real number"):
             F.dropout(x, p)
     with pytest.raises(TypeError, match="rng"):
         F.dropout(x, 0.5, rng="seed")

@@ -429,7 +429,7 @@ def test_bad_inputs():
         occlusion(model, torch.zeros(1, 3, 8, 8, dtype=torch.float64), size=9)
     with pytest.raises(ValueError, match="one value per channel"):
         occlusion(model, torch.zeros(1, 3, 8, 8, dtype=torch.float64), fill=[0, 1])
-    with pytest.raises(ValueError, match="stride must be a positive int"):
+    with pytest.raises(ValueError, match=r"stride must be positive \(>= 1\)"):
         occlusion(model, torch.zeros(1, 3, 8, 8, dtype=torch.float64), stride=0)
     assert all_hooks(model) == []
 

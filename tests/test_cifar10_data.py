@@ -4,16 +4,18 @@ import pytest
 import torch
 from PIL import Image
 
-from cnnlib.data import DatasetMissingError
+from cnnlib.data import DatasetCorruptError, DatasetMissingError
 from cnnlib.data import cifar10 as C
 
-CLASSES = ("cat", "dog", "frog")
+CLASSES = C.CLASSES
 
 
 @pytest.fixture
 def tree(tmp_path, monkeypatch):
-    """root/{train,test}/<class>/NNNN.png with random 6x6 images; returns (root, arrays)."""
+    """root/{train,test}/<class>/NNNN.png with random 6x6 images (4 and 2 per class, which the
+    loader is told are the split sizes); returns (root, arrays)."""
     monkeypatch.setenv("CNNLIB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(C, "PER_CLASS", {"train": 4, "test": 2})
     rng = np.random.default_rng(0)
     arrays = {}
     for split, n in (("train", 4), ("test", 2)):
@@ -29,8 +31,8 @@ def tree(tmp_path, monkeypatch):
 def test_reads_image_folder_exactly(tree):
     root, arrays = tree
     s = C.load_cifar10("train", path=root)
-    assert s.X.dtype == torch.uint8 and s.X.shape == (12, 3, 6, 6)
-    order = torch.randperm(12, generator=torch.Generator().manual_seed(C.FOLDER_ORDER_SEED))
+    assert s.X.dtype == torch.uint8 and s.X.shape == (40, 3, 6, 6)
+    order = torch.randperm(40, generator=torch.Generator().manual_seed(C.FOLDER_ORDER_SEED))
     assert s.classes == CLASSES and s.y.tolist() == [arrays["train"][i][0] for i in order]
     want = np.stack([arrays["train"][i][1] for i in order]).transpose(0, 3, 1, 2)
     assert np.array_equal(s.X.numpy(), want)
@@ -40,20 +42,20 @@ def test_reads_image_folder_exactly(tree):
 def test_image_folder_split_comes_in_a_mixed_class_order_like_torchvision(tree):
     root, _ = tree
     y = C.load_cifar10("train", path=root).y.tolist()
-    assert sorted(y) == [0] * 4 + [1] * 4 + [2] * 4         # every image, once
+    assert sorted(y) == sorted(list(range(10)) * 4)          # every image, once
     assert y != sorted(y) and len(set(y[:4])) > 1            # not the folders' class-sorted order
     assert C.load_cifar10("train", path=root).y.tolist() == y   # the same order every time (cache)
 
 
 def test_cache_is_used_and_keyed_by_content(tree):
     root, _ = tree
-    C.load_cifar10("test", path=root)
+    C.load_image_folder(root / "test")
     cached = list((C.cache_dir() / "cifar10").glob("test-*.pt"))
     assert len(cached) == 1
     # a changed file list gives a new key (and the new image is read)
     Image.fromarray(np.zeros((6, 6, 3), np.uint8)).save(root / "test" / "cat" / "0009.png")
-    s = C.load_cifar10("test", path=root)
-    assert len(s) == 7 and len(list((C.cache_dir() / "cifar10").glob("test-*.pt"))) == 2
+    s = C.load_image_folder(root / "test")
+    assert len(s) == 21 and len(list((C.cache_dir() / "cifar10").glob("test-*.pt"))) == 2
 
 
 def test_broken_cache_is_rebuilt(tree):
@@ -61,7 +63,7 @@ def test_broken_cache_is_rebuilt(tree):
     C.load_cifar10("test", path=root)
     (f,) = (C.cache_dir() / "cifar10").glob("test-*.pt")
     f.write_bytes(b"garbage")
-    assert len(C.load_cifar10("test", path=root)) == 6
+    assert len(C.load_cifar10("test", path=root)) == 20
 
 
 def test_missing_data_raises_one_clear_error(tmp_path, monkeypatch):
@@ -70,8 +72,13 @@ def test_missing_data_raises_one_clear_error(tmp_path, monkeypatch):
         C.load_cifar10("train", root=tmp_path / "nothing")
     with pytest.raises(DatasetMissingError, match="does not exist"):
         C.load_cifar10("train", path=tmp_path / "nothing")
-    (tmp_path / "empty" / "train" / "cat").mkdir(parents=True)
+    (tmp_path / "empty" / "train").mkdir(parents=True)
+    with pytest.raises(DatasetMissingError, match="no class folders"):
+        C.load_cifar10("train", path=tmp_path / "empty")
+    (tmp_path / "empty" / "train" / "cat").mkdir()
     with pytest.raises(DatasetMissingError, match="no images"):
+        C.load_image_folder(tmp_path / "empty" / "train")
+    with pytest.raises(DatasetCorruptError, match="exactly the class folders"):
         C.load_cifar10("train", path=tmp_path / "empty")
     with pytest.raises(ValueError, match="split"):
         C.load_cifar10("val", path=tmp_path)
@@ -79,7 +86,7 @@ def test_missing_data_raises_one_clear_error(tmp_path, monkeypatch):
 
 def test_mixed_sizes_rejected(tree):
     root, _ = tree
-    Image.fromarray(np.zeros((7, 6, 3), np.uint8)).save(root / "train" / "dog" / "0099.png")
+    Image.fromarray(np.zeros((7, 6, 3), np.uint8)).save(root / "train" / "dog" / "0003.png")
     with pytest.raises(ValueError, match="same size"):
         C.load_cifar10("train", path=root)
 
@@ -119,8 +126,8 @@ def test_normalizer_round_trip(tree):
 def test_subset_is_balanced_and_seeded(tree):
     root, _ = tree
     s = C.load_cifar10("train", path=root)
-    a, b = s.subset(6, seed=1), s.subset(6, seed=1)
-    assert torch.equal(a.X, b.X) and torch.bincount(a.y).tolist() == [2, 2, 2]
+    a, b = s.subset(20, seed=1), s.subset(20, seed=1)
+    assert torch.equal(a.X, b.X) and torch.bincount(a.y).tolist() == [2] * 10
     with pytest.raises(ValueError, match="n must be"):
         s.subset(0)
 
@@ -135,6 +142,6 @@ def test_split_carves_a_balanced_held_out_part_disjoint_from_the_rest(tree):
     assert sorted(s.order(seed=2).tolist()) == list(range(len(s)))
     pixels = lambda part: {tuple(x.flatten().tolist()) for x in part.X}
     assert not pixels(rest) & pixels(held) and pixels(rest) | pixels(held) == pixels(s)
-    for bad in (0, len(s), 2.0):
-        with pytest.raises(ValueError, match="n must be"):
+    for bad, error in ((0, ValueError), (len(s), ValueError), (2.0, TypeError)):
+        with pytest.raises(error, match="n must be"):
             s.split(bad)

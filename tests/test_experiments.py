@@ -49,9 +49,12 @@ def test_receptive_field(ks, expected):
 
 
 def test_receptive_field_bad_input():
-    for bad in ([], [2], [3, 0], [True]):
-        with pytest.raises(ValueError, match="odd positive"):
+    for bad, err in (([], ValueError), ([2], ValueError), ([3, 0], ValueError),
+                     ([True], TypeError), (3, TypeError)):
+        with pytest.raises(err, match="kernel_sizes"):
             A.receptive_field(bad)
+    with pytest.raises(ValueError, match="size must be in"):
+        A.receptive_field([3], size=10**6)                 # would allocate 10^12 pixels
     with pytest.raises(ValueError, match="too small"):
         A.receptive_field([7, 7], size=10)
 

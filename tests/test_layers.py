@@ -197,7 +197,7 @@ def test_adam_matches_torch():
 
 
 def test_optimizer_needs_gradients():
-    with pytest.raises(RuntimeError, match="call backward"):
+    with pytest.raises(ValueError, match="call backward"):
         L.SGD([L.Linear(2, 2)], lr=0.1).step()
     with pytest.raises(ValueError, match="lr must be"):
         L.Adam([L.Linear(2, 2)], lr=0)

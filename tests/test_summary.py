@@ -1,4 +1,6 @@
 """cnnlib.summary: shapes, parameters, FLOPs from torch's counter, and the wrong-size message."""
+from collections import OrderedDict
+
 import pytest
 import torch
 from torch import nn
@@ -59,15 +61,24 @@ def test_inception_output_is_the_concatenation():
     assert s.output_shape == (1, 256, 28, 28)
 
 
+def lenet_layers():
+    """LeNet-5's layers in a plain nn.Sequential, which has no input check of its own."""
+    m = M.lenet5()
+    return nn.Sequential(OrderedDict(features=m.features, flatten=m.flatten,
+                                     classifier=m.classifier))
+
+
 def test_wrong_input_size_names_the_first_failing_layer():
     with pytest.raises(ValueError) as info:
-        summary(M.lenet5(), (1, 1, 32, 32))             # 32x32 reaches fc1 with 16*5*5 = 400
+        summary(lenet_layers(), (1, 1, 32, 32))         # 32x32 reaches fc1 with 16*5*5 = 400
     msg = str(info.value)
     assert "'classifier.fc1' (Linear)" in msg and "(1, 400)" in msg and "(1, 1, 32, 32)" in msg
     with pytest.raises(ValueError, match=r"'features.conv1' \(Conv2d\).*\(1, 3, 28, 28\)"):
-        summary(M.lenet5(), (1, 3, 28, 28))             # 3 channels into a 1-channel conv
+        summary(lenet_layers(), (1, 3, 28, 28))         # 3 channels into a 1-channel conv
     with pytest.raises(ValueError, match=r"'features.conv2' \(Conv2d\).*\(1, 6, 2, 2\)"):
-        summary(M.lenet5(), (1, 1, 8, 8))               # too small for the second 5x5 conv
+        summary(lenet_layers(), (1, 1, 8, 8))           # too small for the second 5x5 conv
+    with pytest.raises(ValueError, match=r"own forward \(LeNet5\).*\(N, 1, 28, 28\)"):
+        summary(M.lenet5(), (1, 1, 32, 32))             # the model checks its input itself
 
 
 def test_error_in_a_containers_own_forward_names_it():
@@ -89,9 +100,11 @@ def test_bad_arguments():
     for bad in [(1, 0, 28, 28), (1, -3)]:
         with pytest.raises(ValueError, match="positive"):
             summary(M.lenet5(), bad)
-    for bad in [(1, 1, 28.0, 28), 28, ()]:
+    for bad in [(1, 1, 28.0, 28), 28]:
         with pytest.raises(TypeError, match="input_size"):
             summary(M.lenet5(), bad)
+    with pytest.raises(ValueError, match="input_size"):
+        summary(M.lenet5(), ())
 
 
 def test_summary_restores_modes_and_removes_hooks():

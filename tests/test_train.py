@@ -189,7 +189,7 @@ def test_bad_arguments():
         T.autocast_dtype("cpu", "fp16")
     with pytest.raises(TypeError, match="tuple"):
         T.fit(net(), 5, epochs=1, progress=False)
-    with pytest.raises(ValueError, match="differ in length"):
+    with pytest.raises(ValueError, match="same number of examples"):
         T.fit(net(), (X, y[:3]), epochs=1, progress=False)
 
 

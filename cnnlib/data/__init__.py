@@ -16,10 +16,21 @@ class DatasetMissingError(FileNotFoundError):
     """A dataset is not on disk and may not (or cannot) be downloaded."""
 
 
+class DatasetCorruptError(ValueError):
+    """A dataset is on disk but broken: truncated or unreadable files, wrong headers, missing or
+    extra classes, counts that do not match. The message names the file and what to do."""
+
+
 def data_root(root=None):
     """The dataset folder: ``root``, else ``$CNNLIB_DATA``, else ``~/.cache/cnnlib/data``."""
+    if root is not None and not isinstance(root, (str, os.PathLike)):
+        raise TypeError(f"root must be a folder path (str or pathlib.Path) or None; got {root!r}")
+    name = "root" if root else "CNNLIB_DATA"
     root = root or os.environ.get("CNNLIB_DATA") or Path.home() / ".cache" / "cnnlib" / "data"
-    return Path(root).expanduser()
+    path = Path(root).expanduser()
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{name} must be the folder that holds the datasets; {path} is a file")
+    return path
 
 
 def offline():
@@ -30,7 +41,14 @@ def offline():
 def cache_dir():
     """Folder for derived files (tensor caches, checkpoints): ``$CNNLIB_CACHE`` or ~/.cache/cnnlib."""
     path = Path(os.environ.get("CNNLIB_CACHE") or Path.home() / ".cache" / "cnnlib").expanduser()
-    path.mkdir(parents=True, exist_ok=True)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"the environment variable CNNLIB_CACHE must name a folder for cnnlib's "
+                         f"caches; {path} is a file")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ValueError(f"cannot create the cache folder {path} (set CNNLIB_CACHE to a writable "
+                         f"folder): {err.strerror or err}") from None
     return path
 
 
@@ -45,7 +63,9 @@ def balanced_indices(labels, n, seed=0):
     y = np.asarray(labels)
     if y.ndim != 1 or len(y) == 0:
         raise ValueError(f"labels must be a non-empty 1-D array; got shape {y.shape}")
-    n = check_int(n, "n", 1, len(y))
+    if y.dtype.kind not in "biuUO":
+        raise TypeError(f"labels must hold class labels (ints or names); got dtype {y.dtype}")
+    n, seed = check_int(n, "n", 1, len(y)), check_int(seed, "seed", 0)
     order = np.random.default_rng(seed).permutation(len(y))
     rank = np.empty(len(y), dtype=np.int64)
     for c in np.unique(y):

@@ -8,11 +8,23 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..checks import check_bool, check_callable, check_choice, check_int, check_number
+from ..torch_checks import check_labels, check_tensor
+
 
 def _check_batch(X):
-    if not torch.is_tensor(X) or X.dim() != 4:
-        raise ValueError(f"expected a batch tensor N x C x H x W, got "
-                         f"{getattr(X, 'shape', type(X).__name__)}")
+    check_tensor(X, "X", 4, "N x C x H x W")
+
+
+def _generator(generator):
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator or None; got "
+                        f"{type(generator).__name__}")
+    return generator
+
+
+def _seed(seed):
+    return None if seed is None else check_int(seed, "seed", 0, kind="an int seed (>= 0) or None")
 
 
 def _rand(n, gen, device):
@@ -22,6 +34,8 @@ def _rand(n, gen, device):
 def random_flip(X, p=0.5, generator=None):
     """Flip each image left-right with probability ``p``."""
     _check_batch(X)
+    check_number(p, "p", 0, 1)
+    _generator(generator)
     mask = (_rand(len(X), generator, X.device) < p).view(-1, 1, 1, 1)
     return torch.where(mask, X.flip(-1), X)
 
@@ -29,10 +43,12 @@ def random_flip(X, p=0.5, generator=None):
 def random_crop(X, padding=4, mode="constant", generator=None):
     """Pad by ``padding`` ('constant' zeros or 'reflect') and crop back at a random offset."""
     _check_batch(X)
-    if not (isinstance(padding, int) and padding >= 0):
-        raise ValueError(f"padding must be a non-negative int, got {padding!r}")
-    if mode not in ("constant", "reflect"):
-        raise ValueError(f"mode must be 'constant' or 'reflect', got {mode!r}")
+    _generator(generator)
+    padding, mode = check_int(padding, "padding", 0), check_choice(mode, "mode",
+                                                                    ("constant", "reflect"))
+    if mode == "reflect" and padding >= min(X.shape[2:]):
+        raise ValueError(f"padding must be smaller than the image (H, W) = {tuple(X.shape[2:])} "
+                         f"for mode='reflect'; got {padding}")
     if padding == 0:
         return X
     N, C, H, W = X.shape
@@ -49,8 +65,9 @@ def random_crop(X, padding=4, mode="constant", generator=None):
 def cutout(X, size=8, fill=0, generator=None):
     """Set a ``size`` x ``size`` square (centre uniform over the image, clipped) to ``fill``."""
     _check_batch(X)
-    if not (isinstance(size, int) and size > 0):
-        raise ValueError(f"size must be a positive int, got {size!r}")
+    _generator(generator)
+    check_number(fill, "fill")
+    size = check_int(size, "size", 1)
     N, _, H, W = X.shape
     cy = torch.randint(0, H, (N, 1), generator=generator)
     cx = torch.randint(0, W, (N, 1), generator=generator)
@@ -65,8 +82,11 @@ def cutout(X, size=8, fill=0, generator=None):
 def mixup(X, y, alpha=1.0, generator=None):
     """Mixup: ``lam*X + (1-lam)*X[perm]``, lam ~ Beta(alpha, alpha); returns (Xm, y, y[perm], lam)."""
     _check_batch(X)
-    if alpha <= 0:
-        raise ValueError(f"alpha must be > 0, got {alpha!r}")
+    _generator(generator)
+    check_number(alpha, "alpha", 0, open_min=True)
+    if not torch.is_tensor(y) or y.dim() == 0 or len(y) != len(X):
+        raise ValueError(f"y must be a tensor with one target per image of X ({len(X)}); got "
+                         f"{tuple(y.shape) if torch.is_tensor(y) else type(y).__name__}")
     lam = _beta(alpha, generator)
     perm = torch.randperm(len(X), generator=generator).to(X.device)
     Xm = lam * X.float() + (1 - lam) * X[perm].float()
@@ -81,11 +101,20 @@ def _beta(alpha, generator=None):
 
 def mixup_loss(logits, y_a, y_b, lam, loss_fn=F.cross_entropy):
     """The Mixup loss ``lam*loss(y_a) + (1-lam)*loss(y_b)``."""
+    check_number(lam, "lam", 0, 1)
+    check_callable(loss_fn, "loss_fn")
     return lam * loss_fn(logits, y_a) + (1 - lam) * loss_fn(logits, y_b)
 
 
 def mixup_targets(y_a, y_b, lam, num_classes):
     """Soft targets ``lam*onehot(y_a) + (1-lam)*onehot(y_b)`` (same loss as ``mixup_loss`` for CE)."""
+    check_number(lam, "lam", 0, 1)
+    num_classes = check_int(num_classes, "num_classes", 1)
+    check_labels(y_a, "y_a", num_classes)
+    check_labels(y_b, "y_b", num_classes)
+    if y_a.shape != y_b.shape:
+        raise ValueError(f"y_a and y_b must have the same shape; got {tuple(y_a.shape)} and "
+                         f"{tuple(y_b.shape)}")
     return lam * F.one_hot(y_a, num_classes).float() + (1 - lam) * F.one_hot(y_b, num_classes).float()
 
 
@@ -99,13 +128,12 @@ class AlternatingFlipBatches:
     """
 
     def __init__(self, X, y, batch_size=512, seed=None):
-        if len(X) != len(y):
-            raise ValueError(f"X and y differ in length: {len(X)} vs {len(y)}")
-        if not (isinstance(batch_size, int) and batch_size > 0):
-            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
         _check_batch(X)
-        self.X, self.y, self.batch_size = X, y, batch_size
-        self.gen = torch.Generator().manual_seed(0 if seed is None else seed)
+        check_tensor(y, "y")
+        if y.dim() == 0 or len(X) != len(y):
+            raise ValueError(f"X and y differ in length: {len(X)} vs {tuple(y.shape)}")
+        self.X, self.y, self.batch_size = X, y, check_int(batch_size, "batch_size", 1)
+        self.gen = torch.Generator().manual_seed(_seed(seed) or 0)
         self.flipped = torch.rand(len(X), generator=self.gen) < 0.5
         self.epoch = 0
 
@@ -126,11 +154,14 @@ class Augment:
 
     def __init__(self, flip=True, crop=4, crop_mode="reflect", cutout=0, mixup=0.0,
                  num_classes=10, seed=None):
-        self.flip, self.crop, self.crop_mode = flip, crop, crop_mode
-        self.cutout, self.mixup, self.num_classes = cutout, mixup, num_classes
+        self.flip, self.crop = check_bool(flip, "flip"), check_int(crop, "crop", 0)
+        self.crop_mode = check_choice(crop_mode, "crop_mode", ("constant", "reflect"))
+        self.cutout, self.mixup = check_int(cutout, "cutout", 0), check_number(mixup, "mixup", 0)
+        self.num_classes, seed = check_int(num_classes, "num_classes", 1), _seed(seed)
         self.gen = torch.Generator().manual_seed(seed) if seed is not None else None
 
     def __call__(self, X, y):
+        _check_batch(X)
         g = self.gen
         if self.flip:
             X = random_flip(X, generator=g)

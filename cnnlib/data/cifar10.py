@@ -18,13 +18,16 @@ The order is still not a sample: anything shown to a reader is drawn with ``Imag
 (seeded and class-balanced).
 """
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from . import DatasetMissingError, cache_dir, data_root, offline
+from . import DatasetCorruptError, DatasetMissingError, cache_dir, data_root, offline
+from ..checks import check_bool, check_int
+from ..torch_checks import check_tensor
 
 CLASSES = ("airplane", "automobile", "bird", "cat", "deer",
            "dog", "frog", "horse", "ship", "truck")
@@ -37,6 +40,7 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
 QUOTED_MEAN = (0.4914, 0.4822, 0.4465)
 QUOTED_STD = (0.2023, 0.1994, 0.2010)
 FOLDER_ORDER_SEED = 0
+PER_CLASS = {"train": 5000, "test": 1000}          # images per class in each CIFAR-10 split
 
 
 @dataclass
@@ -47,20 +51,35 @@ class ImageSplit:
     classes: tuple
     source: str
 
+    def __post_init__(self):
+        check_tensor(self.X, "X", 4, "(N, C, H, W) of uint8 images")
+        if self.X.dtype != torch.uint8:
+            raise TypeError(f"X must hold uint8 images; got {self.X.dtype}")
+        check_tensor(self.y, "y", 1, "(N,) of class indices", floating=False)
+        if len(self.y) != len(self.X):
+            raise ValueError(f"X and y must hold one label per image; got {len(self.X)} images "
+                             f"and {len(self.y)} labels")
+        if not (isinstance(self.classes, (tuple, list)) and self.classes
+                and all(isinstance(c, str) for c in self.classes)):
+            raise TypeError(f"classes must be a non-empty tuple of class names; got "
+                            f"{self.classes!r:.80}")
+        if len(self.y) and not (0 <= int(self.y.min()) and int(self.y.max()) < len(self.classes)):
+            raise ValueError(f"y must hold class indices in [0, {len(self.classes) - 1}] (one per "
+                             f"name in classes); got {int(self.y.min())}..{int(self.y.max())}")
+        self.classes = tuple(self.classes)
+
     def __len__(self):
         return len(self.y)
 
     def subset(self, n, seed=0, balanced=True):
         """The first ``n`` images of a seeded shuffle (class-balanced when ``balanced``)."""
-        if not (isinstance(n, int) and 0 < n <= len(self)):
-            raise ValueError(f"n must be an int in 1..{len(self)}, got {n!r}")
+        n = check_int(n, "n", 1, len(self))
         return self._take(self.order(seed, balanced)[:n])
 
     def split(self, n, seed=0):
         """``(rest, held)``: ``held = subset(n, seed)`` and ``rest`` all the other images (in
         this split's order), e.g. a validation split carved from the training split."""
-        if not (isinstance(n, int) and 0 < n < len(self)):
-            raise ValueError(f"n must be an int in 1..{len(self) - 1}, got {n!r}")
+        n = check_int(n, "n", 1, len(self) - 1)
         idx = self.order(seed, True)
         keep = torch.ones(len(self), dtype=torch.bool)
         keep[idx[:n]] = False
@@ -69,6 +88,7 @@ class ImageSplit:
     def order(self, seed=0, balanced=True):
         """All indices in a seeded shuffle; when ``balanced``, classes take turns, so every prefix
         is a class-balanced draw (as balanced as the class counts allow)."""
+        seed, balanced = check_int(seed, "seed", 0), check_bool(balanced, "balanced")
         g = torch.Generator().manual_seed(seed)
         idx = torch.randperm(len(self), generator=g)
         if balanced:
@@ -89,17 +109,39 @@ def _check_split(split):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
 
 
-def _list_image_folder(folder):
-    """(files, labels, classes) of an ImageFolder tree, classes in sorted folder order."""
-    classes = sorted(p.name for p in folder.iterdir() if p.is_dir())
+def _list_image_folder(folder, classes=None, per_class=None):
+    """(files, labels, classes) of an ImageFolder tree, classes in sorted folder order.
+
+    With ``classes``, the class folders must be exactly those (label k is classes[k]); with
+    ``per_class``, every class folder must hold that many images. A class folder without images
+    is always an error: a dataset that silently lost a class would shift every label after it.
+    """
+    found = sorted(p.name for p in folder.iterdir() if p.is_dir())
+    if not found:
+        raise DatasetMissingError(f"no class folders under {folder} (expected {folder}/<class>/)")
+    if classes is not None and found != sorted(classes):
+        missing, extra = sorted(set(classes) - set(found)), sorted(set(found) - set(classes))
+        problems = [f"{what} {names}" for what, names in (("missing", missing),
+                                                          ("unexpected", extra)) if names]
+        raise DatasetCorruptError(f"{folder} must hold exactly the class folders "
+                                  f"{list(classes)}; {' and '.join(problems)}. Copy the dataset "
+                                  f"again (or remove the extra folders).")
+    classes = tuple(classes if classes is not None else found)
+    listed = [sorted(f for f in (folder / c).iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)
+              for c in classes]
+    if not any(listed):
+        raise DatasetMissingError(f"no images under {folder}/<class>/ (expected {IMAGE_SUFFIXES})")
     files, labels = [], []
-    for k, c in enumerate(classes):
-        fs = sorted(f for f in (folder / c).iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)
+    for k, (c, fs) in enumerate(zip(classes, listed)):
+        if not fs:
+            raise DatasetCorruptError(f"class folder {folder / c} holds no images "
+                                      f"({'/'.join(IMAGE_SUFFIXES)}); copy the dataset again")
+        if per_class is not None and len(fs) != per_class:
+            raise DatasetCorruptError(f"class folder {folder / c} holds {len(fs)} images; this "
+                                      f"split has {per_class} per class. Copy the dataset again.")
         files += fs
         labels += [k] * len(fs)
-    if not files:
-        raise DatasetMissingError(f"no images under {folder}/<class>/ (expected {IMAGE_SUFFIXES})")
-    return files, labels, tuple(classes)
+    return files, labels, classes
 
 
 def _cache_key(folder, files):
@@ -115,8 +157,12 @@ def _decode(files, size=None):
     from PIL import Image
     arrays = []
     for f in files:
-        with Image.open(f) as im:
-            a = np.asarray(im.convert("RGB"))
+        try:
+            with Image.open(f) as im:
+                a = np.asarray(im.convert("RGB"))
+        except (OSError, ValueError, SyntaxError) as err:        # PIL's errors for broken files
+            raise DatasetCorruptError(f"{f} cannot be decoded as an image ({err}); replace or "
+                                      f"delete the file, or copy the dataset again") from None
         if size is None:
             size = a.shape[:2]
         if a.shape[:2] != tuple(size):
@@ -126,13 +172,20 @@ def _decode(files, size=None):
     return torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).contiguous()
 
 
-def load_image_folder(folder, source=None, cache=True):
+def load_image_folder(folder, source=None, cache=True, classes=None, per_class=None):
     """Read an ImageFolder split ``folder/<class>/*`` into memory, in a fixed mixed-class order
-    (see the module docstring), cached under cache_dir()."""
-    folder = Path(folder)
+    (see the module docstring), cached under cache_dir().
+
+    ``classes`` (the expected class folders, in label order) and ``per_class`` (images in each)
+    are verified when given.
+    """
+    if not isinstance(folder, (str, os.PathLike)):
+        raise TypeError(f"folder must be a folder path (str or pathlib.Path); got {folder!r}")
+    folder, cache = Path(folder), check_bool(cache, "cache")
     if not folder.is_dir():
-        raise DatasetMissingError(f"image folder {folder} does not exist")
-    files, labels, classes = _list_image_folder(folder)
+        raise DatasetMissingError(f"image folder {folder} does not exist" if not folder.exists()
+                                  else f"{folder} is a file, not an image folder")
+    files, labels, classes = _list_image_folder(folder, classes, per_class)
     order = torch.randperm(len(files), generator=torch.Generator().manual_seed(FOLDER_ORDER_SEED))
     files, labels = [files[i] for i in order], [labels[i] for i in order]
     source = source or f"ImageFolder ({folder})"
@@ -153,9 +206,22 @@ def load_image_folder(folder, source=None, cache=True):
 
 
 def _load_torchvision(root, split, download):
-    """The real CIFAR-10 via torchvision (downloads only when ``download``)."""
+    """The real CIFAR-10 via torchvision (downloads only when ``download``), checked."""
     from torchvision.datasets import CIFAR10
-    ds = CIFAR10(str(root), train=(split == "train"), download=download)
+    folder = Path(root) / "cifar-10-batches-py"
+    try:
+        ds = CIFAR10(str(root), train=(split == "train"), download=download)
+    except RuntimeError as err:                 # torchvision: "Dataset not found or corrupted."
+        if download:
+            raise DatasetMissingError(f"CIFAR-10 could not be downloaded into {root}: {err}") from None
+        raise DatasetCorruptError(f"CIFAR-10 in {folder} is corrupt ({err}): a file fails "
+                                  f"torchvision's checksum. Delete {folder} and download it "
+                                  f"again.") from None
+    n = len(CLASSES) * PER_CLASS[split]
+    if ds.data.shape != (n, 32, 32, 3) or len(ds.targets) != n:
+        raise DatasetCorruptError(f"CIFAR-10 ({split}) in {folder} holds {len(ds.data)} images "
+                                  f"and {len(ds.targets)} labels; expected {n} of each. Delete "
+                                  f"{folder} and download it again.")
     X = torch.from_numpy(ds.data).permute(0, 3, 1, 2).contiguous()
     return ImageSplit(X, torch.tensor(ds.targets, dtype=torch.int64), tuple(ds.classes),
                       SOURCE_OFFICIAL)
@@ -168,14 +234,19 @@ def _has_torchvision_copy(root):
 def load_cifar10(split="train", root=None, path=None, download=None):
     """CIFAR-10 ``split`` ('train'/'test') in memory; see the module docstring for sources."""
     _check_split(split)
+    check = dict(classes=CLASSES, per_class=PER_CLASS[split])
+    if download is not None:
+        check_bool(download, "download")
     if path is not None:
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"path must be a folder path (str or pathlib.Path); got {path!r}")
         return load_image_folder(Path(path) / split, SOURCE_JPEG if
-                                 Path(path).name == JPEG_DIRNAME else None)
+                                 Path(path).name == JPEG_DIRNAME else None, **check)
     root = data_root(root)
     if _has_torchvision_copy(root):
         return _load_torchvision(root, split, download=False)
     if (root / JPEG_DIRNAME / split).is_dir():
-        return load_image_folder(root / JPEG_DIRNAME / split, SOURCE_JPEG)
+        return load_image_folder(root / JPEG_DIRNAME / split, SOURCE_JPEG, **check)
     if download is None:
         download = not offline()
     if not download:
@@ -188,6 +259,8 @@ def load_cifar10(split="train", root=None, path=None, download=None):
 
 def channel_stats(X, chunk=4096):
     """Per-channel mean and std over all pixels of uint8 images X, in [0, 1] units (float64)."""
+    _uint8_images(X)
+    chunk = check_int(chunk, "chunk", 1)
     n = 0
     s = torch.zeros(X.shape[1], dtype=torch.float64)
     s2 = torch.zeros_like(s)
@@ -202,16 +275,54 @@ def channel_stats(X, chunk=4096):
 
 def mean_image_std(X, chunk=4096):
     """Per-channel std within each image, averaged over images (what the quoted 0.2023... is)."""
+    _uint8_images(X)
+    if X.shape[2] * X.shape[3] < 2:
+        raise ValueError(f"X must have at least 2 pixels per image for a std; got {tuple(X.shape)}")
+    chunk = check_int(chunk, "chunk", 1)
     stds = [(X[i:i + chunk].double() / 255).std((2, 3)) for i in range(0, len(X), chunk)]
     return torch.cat(stds).mean(0)
 
 
+def _uint8_images(X):
+    check_tensor(X, "X", 4, "(N, C, H, W)", nonempty=True)
+    if X.dtype != torch.uint8:
+        raise TypeError(f"X must hold uint8 images (0..255), as load_cifar10 returns; got "
+                        f"{X.dtype} (statistics of already scaled images would be wrong)")
+
+
+def _mean_std(mean, std):
+    """``mean`` and ``std`` (one value per channel) as float32 tensors (1, C, 1, 1)."""
+    stats = []
+    for name, v in (("mean", mean), ("std", std)):
+        try:
+            t = torch.as_tensor(v, dtype=torch.float64).reshape(-1)
+        except (TypeError, ValueError, RuntimeError):
+            raise TypeError(f"{name} must be one number per channel; got {v!r:.60}") from None
+        if len(t) == 0 or not torch.isfinite(t).all():
+            raise ValueError(f"{name} must be finite numbers, one per channel; got {v!r:.60}")
+        stats.append(t)
+    m, s = stats
+    if len(m) != len(s):
+        raise ValueError(f"mean and std must have one value per channel each; got {len(m)} and "
+                         f"{len(s)}")
+    if (s <= 0).any():
+        raise ValueError(f"std must be positive (> 0) for every channel; got {std!r:.60}")
+    return m.float().view(1, -1, 1, 1), s.float().view(1, -1, 1, 1)
+
+
+def _channels_match(X, m):
+    check_tensor(X, "X", 4, "(N, C, H, W)")
+    if X.shape[1] != m.shape[1]:
+        raise ValueError(f"X must have {m.shape[1]} channels, one per value of mean and std; got "
+                         f"shape {tuple(X.shape)}")
+
+
 def normalizer(mean, std):
     """A function mapping uint8 (or [0,1] float) images to float32 ``(x - mean) / std``."""
-    m = torch.as_tensor(mean, dtype=torch.float32).view(1, -1, 1, 1)
-    s = torch.as_tensor(std, dtype=torch.float32).view(1, -1, 1, 1)
+    m, s = _mean_std(mean, std)
 
     def normalize(X):
+        _channels_match(X, m)
         x = X.float() / 255 if X.dtype == torch.uint8 else X.float()
         return (x - m.to(x.device)) / s.to(x.device)
     return normalize
@@ -219,6 +330,6 @@ def normalizer(mean, std):
 
 def denormalize(X, mean, std):
     """Undo ``normalizer``: float images in [0, 1] (clipped) for display."""
-    m = torch.as_tensor(mean, dtype=torch.float32).view(1, -1, 1, 1)
-    s = torch.as_tensor(std, dtype=torch.float32).view(1, -1, 1, 1)
+    m, s = _mean_std(mean, std)
+    _channels_match(X, m)
     return (X.float().cpu() * s + m).clamp(0, 1)

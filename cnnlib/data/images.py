@@ -6,8 +6,10 @@ import numpy as np
 from PIL import Image
 
 from . import DatasetMissingError
+from ..checks import check_bool, check_int
 
 # name -> (file under matplotlib's mpl-data/sample_data, description)
+MAX_SIDE = 4096          # a larger resize would only allocate memory (the photo is 600x512)
 SAMPLE_IMAGES = {
     "grace_hopper": ("grace_hopper.jpg", "Grace Hopper's portrait (600x512 RGB, matplotlib sample data)"),
 }
@@ -15,7 +17,7 @@ SAMPLE_IMAGES = {
 
 def sample_image_path(name="grace_hopper"):
     """Path of a bundled sample photograph; DatasetMissingError if it is not installed."""
-    if name not in SAMPLE_IMAGES:
+    if not isinstance(name, str) or name not in SAMPLE_IMAGES:
         raise ValueError(f"unknown sample image {name!r}; available: {sorted(SAMPLE_IMAGES)}")
     path = Path(matplotlib.get_data_path()) / "sample_data" / SAMPLE_IMAGES[name][0]
     if not path.is_file():
@@ -37,10 +39,15 @@ def _target_size(size, shape):
         h, w = size
     else:
         h, w = size, None
-    for v in (h, w):
-        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1):
-            raise ValueError(f"size must hold positive ints; got {size!r}")
-    return int(h), int(w) if w is not None else max(1, round(W * h / H))
+    h = check_int(h, "size", 1, MAX_SIDE, kind="an int (height) or an (h, w) pair of ints",
+                  shown=size)
+    w = w if w is None else check_int(w, "size", 1, MAX_SIDE, kind="an (h, w) pair of ints",
+                                      shown=size)
+    w = w if w is not None else max(1, round(W * h / H))
+    if not 1 <= w <= MAX_SIDE:
+        raise ValueError(f"size must keep the width in [1, {MAX_SIDE}] with the aspect ratio; "
+                         f"got height {h} (width {w})")
+    return h, w
 
 
 def load_sample_image(name="grace_hopper", size=None, gray=True):
@@ -48,7 +55,7 @@ def load_sample_image(name="grace_hopper", size=None, gray=True):
 
     ``size``: None (original), an int (new height, aspect ratio kept) or an (h, w) pair.
     """
-    img = Image.open(sample_image_path(name)).convert("L" if gray else "RGB")
+    img = Image.open(sample_image_path(name)).convert("L" if check_bool(gray, "gray") else "RGB")
     h, w = _target_size(size, (img.height, img.width))
     if (h, w) != (img.height, img.width):
         img = img.resize((w, h), Image.Resampling.LANCZOS)

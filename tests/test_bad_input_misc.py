@@ -1,0 +1,401 @@
+"""Bad input for the chapters' experiment and figure helpers: recipes, experiments, architectures,
+trainplots, viz and the bench command line (see tests/badinput.py for what a case must do)."""
+import argparse
+import contextlib
+import io
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from badinput import case_test, table
+from cnnlib import architectures as AR
+from cnnlib import bench as B
+from cnnlib import experiments as E
+from cnnlib import models as M
+from cnnlib import recipes as R
+from cnnlib import train as T
+from cnnlib import trainplots as TP
+from cnnlib import viz as V
+
+TV, VE = TypeError, ValueError
+MEAN, STD = (0.5, 0.5, 0.5), (0.25, 0.25, 0.25)
+
+
+def cifar(n=8, size=8):
+    g = torch.Generator().manual_seed(0)
+    return (torch.randint(0, 256, (n, 3, size, size), dtype=torch.uint8, generator=g),
+            torch.arange(n) % 4)
+
+
+def mnistlike(n=8):
+    g = torch.Generator().manual_seed(0)
+    return torch.rand(n, 1, 8, 8, generator=g), torch.arange(n) % 10
+
+
+def hist(accs=(0.5, 0.8, 0.9)):
+    h = T.History()
+    for e, a in enumerate(accs, 1):
+        h.append(epoch=e, train_loss=1.0, train_acc=a, test_loss=1.0, test_acc=a, time=10.0 * e)
+    return h
+
+
+def in_tmp(fn):
+    with tempfile.TemporaryDirectory() as d:
+        return fn(Path(d))
+
+
+def saved_book_model(d, **meta_changes):
+    """A checkpoint written like save_book_model, with ``meta_changes`` merged into its meta."""
+    model = M.fast_cifar_net((4, 4, 4))
+    path = R.save_book_model(model, mean=MEAN, std=STD, source="test", path=d / "m.pt")
+    ckpt = torch.load(path, weights_only=True)
+    for k, v in meta_changes.items():
+        ckpt["meta"][k] = v if not isinstance(v, dict) else {**ckpt["meta"].get(k, {}), **v}
+    torch.save(ckpt, path)
+    return path
+
+
+# ---------------------------------------------------------------- cnnlib.recipes
+CASES = table("cnnlib.recipes", [
+    ("triangle", "total 0", lambda: R.triangle(0), VE, "total", ">= 1"),
+    ("triangle", "negative start (gradient ascent)", lambda: R.triangle(10, start=-0.2), VE,
+     "start", ">= 0"),
+    ("triangle", "peak_at 2", lambda: R.triangle(10, peak_at=2), VE, "peak_at", "[0, 1]"),
+    ("triangle", "shape", lambda: [R.triangle(10, 0.2, 0.5, 0.0)(i) for i in (0, 5, 10)], None,
+     lambda v: np.allclose(v, [0.2, 1.0, 0.0])),
+    ("book_optimizer", "missing momentum", lambda: R.book_optimizer(
+        M.fast_cifar_net((4, 4, 4)), {"lr": 1.0, "weight_decay": 0.0, "bias_scaler": 1.0}, 8), VE,
+     "hyp must be a dict", "['momentum']"),
+    ("book_optimizer", "momentum 1", lambda: R.book_optimizer(
+        M.fast_cifar_net((4, 4, 4)), {**R.BOOK_HYP, "momentum": 1.0}, 8), VE,
+     "hyp['momentum']", "[0, 1)"),
+    ("book_optimizer", "batch_size 0", lambda: R.book_optimizer(M.fast_cifar_net((4, 4, 4)),
+                                                                R.BOOK_HYP, 0), VE, "batch_size",
+     ">= 1"),
+    ("Lookahead", "every 0", lambda: R.Lookahead(nn.Linear(2, 2), 10, every=0), VE, "every",
+     ">= 1"),
+    ("Lookahead", "decay 1.5", lambda: R.Lookahead(nn.Linear(2, 2), 10, decay=1.5), VE, "decay",
+     "[0, 1]"),
+    ("Lookahead", "model not a module", lambda: R.Lookahead("model", 10), TV, "model must be",
+     "nn.Module"),
+    ("Lookahead.__call__", "ends on the average", lambda: _lookahead_ends_on_average(), None, bool),
+    ("train_book", "numpy data", lambda: R.train_book((np.zeros((8, 3, 8, 8)), np.zeros(8)),
+                                                      mean=MEAN, std=STD), TV,
+     "train[0] (X) must be a torch.Tensor", "torch.as_tensor"),
+    ("train_book", "float images", lambda: R.train_book((torch.rand(8, 3, 8, 8), torch.zeros(
+        8, dtype=torch.long)), mean=MEAN, std=STD), VE, "train must be (X, y) with X uint8",
+     "float32"),
+    ("train_book", "tta before training", lambda: R.train_book(cifar(), cifar(), mean=MEAN,
+                                                               std=STD, tta="flop"), VE,
+     "tta must be one of", "'flip-translate'"),
+    ("train_book", "std 0", lambda: R.train_book(cifar(), mean=MEAN, std=(0.2, 0, 0.2)), VE,
+     "std must be positive", "every channel"),
+    ("train_book", "unknown hyperparameter", lambda: R.train_book(cifar(), mean=MEAN, std=STD,
+                                                                  hyp={"epoch": 1}), VE,
+     "unknown hyperparameters ['epoch']", "allowed"),
+    ("train_book", "seed 'a'", lambda: R.train_book(cifar(), mean=MEAN, std=STD, seed="a"), TV,
+     "seed", "an int"),
+    ("lesson_transforms", "std 0", lambda: R.lesson_transforms(MEAN, (0.2, 0.0, 0.2)), VE,
+     "std must be positive", "every channel"),
+    ("lesson_loaders", "batch_size 0", lambda: R.lesson_loaders(cifar(), None, batch_size=0), VE,
+     "batch_size", ">= 1"),
+    ("lesson_loaders", "grey images", lambda: R.lesson_loaders((torch.zeros(
+        2, 1, 8, 8, dtype=torch.uint8), torch.zeros(2, dtype=torch.long)), None), VE,
+     "train must be (X, y) with X uint8 RGB images", "(2, 1, 8, 8)"),
+    ("train_lesson", "epochs 0", lambda: R.train_lesson(cifar(), epochs=0, progress=False), VE,
+     "epochs", ">= 1"),
+    ("train_lesson", "on_epoch not callable", lambda: R.train_lesson(cifar(), on_epoch=1), TV,
+     "on_epoch must be", "function"),
+    ("time_to", "acc in percent", lambda: R.time_to(hist(), 80), VE, "acc must be", "[0, 1]"),
+    ("time_to", "not a history", lambda: R.time_to([0.5, 0.9], 0.8), TV, "hist must be",
+     "History"),
+    ("time_to", "reached", lambda: R.time_to(hist(), 0.8), None, lambda t: t == 20.0),
+    ("save_book_model", "another model", lambda: in_tmp(lambda d: R.save_book_model(
+        M.lenet5(), mean=MEAN, std=STD, source="s", path=d / "m.pt")), TV, "model must be",
+     "FastCIFARNet"),
+    ("save_book_model", "classes of another length", lambda: in_tmp(lambda d: R.save_book_model(
+        M.fast_cifar_net((4, 4, 4)), mean=MEAN, std=STD, source="s", classes=("a", "b"),
+        path=d / "m.pt")), VE, "classes must hold one name per output", "(10)"),
+    ("save_book_model", "std 0", lambda: in_tmp(lambda d: R.save_book_model(
+        M.fast_cifar_net((4, 4, 4)), mean=MEAN, std=(0, 0, 0), source="s", path=d / "m.pt")), VE,
+     "std must be positive", "every channel"),
+    ("load_book_model", "config with an unknown key", lambda: in_tmp(lambda d: R.load_book_model(
+        saved_book_model(d, config={"depth": 3}))), VE, "unknown keys ['depth']", "allowed"),
+    ("load_book_model", "unknown architecture", lambda: in_tmp(lambda d: R.load_book_model(
+        saved_book_model(d, arch="torch"))), VE, "unknown architecture", "'torch'"),
+    ("load_book_model", "config not building a model", lambda: in_tmp(lambda d: R.load_book_model(
+        saved_book_model(d, config={"widths": [0]}))), VE, "does not build fast_cifar_net",
+     "widths[0]"),
+    ("load_book_model", "round trip", lambda: in_tmp(lambda d: R.load_book_model(
+        saved_book_model(d))[1]["config"]), None, lambda c: c["widths"] == [4, 4, 4]),
+])
+
+
+def _lookahead_ends_on_average():
+    model = nn.Linear(1, 1, bias=False)
+    la = R.Lookahead(model, total=4, start=0.0, every=1)
+    for w in (1.0, 2.0, 3.0, 4.0):
+        with torch.no_grad():
+            model.weight.fill_(w)
+        la({})
+    return 1.0 < float(model.weight.detach()) < 4.0
+
+
+# ---------------------------------------------------------------- cnnlib.experiments
+def _runs(**extra):
+    """dropout_runs' result for p = 0 and seed 0: three evaluations."""
+    return {(0.0, 0): {"epoch": np.arange(1, 4), "train_acc": np.ones(3), "val_acc": np.ones(3),
+                       "val_loss": np.ones(3), "train_loss": np.ones(3), "test_acc": 1.0,
+                       "test_loss": 1.0, **extra}}
+
+
+CASES += table("cnnlib.experiments", [
+    ("weight_grad_norms", "not a module", lambda: E.weight_grad_norms([nn.Linear(1, 1)]), TV,
+     "model must be", "nn.Module"),
+    ("grad_flow_runs", "depth 10", lambda: E.grad_flow_runs(*cifar(), depth=10), VE,
+     "depth must be 6n + 2", "56"),
+    ("grad_flow_runs", "steps 0", lambda: E.grad_flow_runs(*cifar(), depth=8, steps=0), VE,
+     "steps", ">= 1"),
+    ("grad_flow_runs", "lr -0.1", lambda: E.grad_flow_runs(*cifar(), depth=8, steps=1,
+                                                           batch_size=2, lr=-0.1), VE, "lr",
+     "> 0"),
+    ("grad_flow_runs", "too few images", lambda: E.grad_flow_runs(*cifar(), depth=8, steps=5,
+                                                                  batch_size=4), VE,
+     "need steps * batch_size = 20 images", "got 8"),
+    ("grad_flow_figure", "empty runs", lambda: E.grad_flow_figure({}, 8), TV, "runs must be",
+     "grad_flow_runs"),
+    ("bn_lr_runs", "no lrs", lambda: E.bn_lr_runs(mnistlike(), mnistlike(), []), TV,
+     "lrs must be a non-empty list", "[]"),
+    ("bn_lr_runs", "lr 0", lambda: E.bn_lr_runs(mnistlike(), mnistlike(), [0.1, 0]), VE,
+     "lrs[1]", "> 0"),
+    ("bn_lr_runs", "numpy data", lambda: E.bn_lr_runs((np.zeros((2, 1, 8, 8)), np.zeros(2)),
+                                                      mnistlike(), [0.1]), TV,
+     "train[0] (X) must be a torch.Tensor", "torch.as_tensor"),
+    ("bn_lr_figure", "smooth 0", lambda: E.bn_lr_figure({0: {(0.1, False): {"loss": np.ones(3),
+                                                                              "test_acc": 0.5}}}, 0),
+     VE, "smooth", ">= 1"),
+    ("bn_lr_figure", "one seed's runs, not {seed: runs}", lambda: E.bn_lr_figure(
+        {(0.1, False): {"loss": np.ones(3), "test_acc": 0.5}}), TV, "results must be",
+     "{seed: bn_lr_runs(...)}"),
+    ("bn_lr_figure", "missing keys", lambda: E.bn_lr_figure({0: {(0.1, False): {"loss": []}}}),
+     VE,
+     "results[0][(0.1, False)] must hold", "'test_acc'"),
+    ("dropout_runs", "p 1", lambda: E.dropout_runs(mnistlike(), mnistlike(), [0.0, 1.0]), VE,
+     "ps[1]", "[0, 1)"),
+    ("dropout_runs", "ps a number", lambda: E.dropout_runs(mnistlike(), mnistlike(), 0.5), TV,
+     "ps must be a non-empty list", "0.5"),
+    ("dropout_table", "last 0 (would average every epoch)", lambda: E.dropout_table(_runs(), 0),
+     VE, "last", "in [1, 3]"),
+    ("dropout_table", "last beyond the epochs", lambda: E.dropout_table(_runs(), 5), VE, "last",
+     "in [1, 3]"),
+    ("dropout_table", "means", lambda: E.dropout_table(_runs(), 2)[0.0], None,
+     lambda r: {k: v.tolist() for k, v in r.items()} == {
+         "train": [1.0], "val": [1.0], "gap": [0.0], "val_loss": [1.0], "test": [1.0],
+         "test_loss": [1.0]}),
+    ("dropout_runs", "seeds a number", lambda: E.dropout_runs(mnistlike(), mnistlike(), [0.0],
+                                                              seeds=0), TV, "seeds must be",
+     "list or tuple"),
+    ("dropout_figure", "not runs", lambda: E.dropout_figure([1, 2], "t"), TV, "runs must be",
+     "dropout_runs"),
+])
+
+# ---------------------------------------------------------------- cnnlib.architectures
+STATS = {"A": {"year": 2000, "params": 10, "flops": 100, "idea": "x"}}
+CASES += table("cnnlib.architectures", [
+    ("on_meta", "builder a model", lambda: AR.on_meta("vgg16"), TV, "builder must be",
+     "function or class"),
+    ("on_meta", "weights on meta", lambda: AR.on_meta(M.lenet5).classifier.fc3.weight.device.type,
+     None, lambda t: t == "meta"),
+    ("architecture_stats", "short row", lambda: AR.architecture_stats([(1998, "LeNet-5")]), VE,
+     "archs[0] must be a row", "(year, name, builder, input size, idea)"),
+    ("architecture_stats", "one row", lambda: AR.architecture_stats(AR.ARCHITECTURES[:1]), None,
+     lambda s: s["LeNet-5"]["params"] == 61706),
+    ("timeline_figure", "empty", lambda: AR.timeline_figure({}), TV, "stats must be",
+     "architecture_stats"),
+    ("params_flops_figure", "missing flops", lambda: AR.params_flops_figure(
+        {"A": {"params": 1}}), VE, "stats['A'] must hold", "'flops'"),
+    ("params_flops_figure", "one point", lambda: AR.params_flops_figure(STATS), None,
+     lambda f: len(f.axes) == 1),
+    ("receptive_field", "size 10**6 (would allocate 10^12 pixels)", lambda: AR.receptive_field(
+        [3], size=10**6), VE, "size must be", "[1, 4096]"),
+    ("receptive_field", "even kernel", lambda: AR.receptive_field([3, 4]), VE,
+     "kernel_sizes must be odd", "[3, 4]"),
+    ("receptive_field", "size '15'", lambda: AR.receptive_field([3], size="15"), TV, "size",
+     "an int"),
+    ("receptive_field", "two 3x3 see 5", lambda: AR.receptive_field([3, 3]), None,
+     lambda r: r == 5),
+])
+
+# ---------------------------------------------------------------- cnnlib.trainplots, cnnlib.viz
+CLASSES = ("a", "b", "c", "d")
+CASES += table("cnnlib.trainplots", [
+    ("class_grid", "per_class 0", lambda: TP.class_grid(*cifar(), CLASSES, per_class=0), VE,
+     "per_class", ">= 1"),
+    ("class_grid", "label without a name", lambda: TP.class_grid(*cifar(), CLASSES[:3]), VE,
+     "y must hold labels in [0, 2]", "0..3"),
+    ("class_grid", "numpy labels, one per class", lambda: TP.class_grid(
+        cifar()[0], cifar()[1].numpy(), CLASSES, per_class=1), None, lambda f: len(f.axes) == 4),
+    ("class_grid", "labels of another length", lambda: TP.class_grid(cifar()[0], cifar()[1][:3],
+                                                                     CLASSES), VE,
+     "y must hold one integer label per image", "(3,)"),
+    ("class_balance", "fewer legend labels", lambda: TP.class_balance([cifar()[1]] * 2, CLASSES,
+                                                                      ["train"]), VE,
+     "ys must be a non-empty list", "1 labels"),
+    ("class_balance", "label without a name", lambda: TP.class_balance([torch.tensor([0, 5])],
+                                                                       CLASSES, ["t"]), VE,
+     "ys[0] must hold labels in [0, 3]", "0..5"),
+    ("image_table", "empty", lambda: TP.image_table({}), VE, "rows must be a non-empty dict",
+     "one image per row"),
+    ("image_table", "col_titles short", lambda: TP.image_table({"r": list(cifar()[0][:3])},
+                                                               col_titles=["a"]), VE,
+     "col_titles must hold one title per column", "(3)"),
+    ("learning_curves", "a list of losses", lambda: TP.learning_curves({"run": [1.0, 0.5]}), TV,
+     "histories['run'] must be a History", "fit"),
+    ("learning_curves", "one run", lambda: TP.learning_curves({"run": hist()}), None,
+     lambda f: len(f.axes) == 2),
+    ("confusion_heatmap", "classes of another length", lambda: TP.confusion_heatmap(
+        torch.eye(3), CLASSES), VE, "cm must be a (K, K) matrix", "len(classes) = 4"),
+    ("confusion_heatmap", "negative", lambda: TP.confusion_heatmap(-torch.eye(4), CLASSES), VE,
+     "cm must be", "counts"),
+    ("bar", "lengths", lambda: TP.bar([1, 2], ["a"], "y", "t"), VE, "values and labels",
+     "one entry per bar"),
+    ("bar", "fmt with a name", lambda: TP.bar([1.0], ["a"], "y", "t", fmt="{x:.2f}"), VE,
+     "fmt must be a format string", "'{x:.2f}'"),
+    ("prediction_grid", "ncols 0", lambda: TP.prediction_grid(*cifar(), cifar()[1], CLASSES,
+                                                              ncols=0), VE, "ncols", ">= 1"),
+    ("prediction_grid", "prediction without a name", lambda: TP.prediction_grid(
+        *cifar(), cifar()[1] + 4, CLASSES), VE, "pred must hold labels in [0, 3]", "4..7"),
+    ("prediction_grid", "n -1", lambda: TP.prediction_grid(*cifar(), cifar()[1], CLASSES, n=-1),
+     VE, "n", ">= 1"),
+])
+CASES += table("cnnlib.viz", [
+    ("show_images", "titles short", lambda: V.show_images([np.zeros((2, 2))] * 2, ["a"]), VE,
+     "one title per image", "1 titles"),
+    ("show_images", "no images", lambda: V.show_images([], []), VE, "at least one image",
+     "0 images"),
+    ("show_images", "ncols 0", lambda: V.show_images([np.zeros((2, 2))], ["a"], ncols=0), VE,
+     "ncols", ">= 1"),
+    ("show_images", "unknown cmap", lambda: V.show_images([np.zeros((2, 2))], ["a"],
+                                                          cmap="greyish"), VE, "cmap must be",
+     "'gray'"),
+    ("show_images", "signed per image", lambda: V.show_images([np.zeros((2, 2))] * 2, ["a", "b"],
+                                                              signed=[True]), VE,
+     "signed must be a bool", "one bool per image"),
+    ("show_source", "a number", lambda: V.show_source(3), TV, "obj must be",
+     "written in Python"),
+])
+
+
+# ---------------------------------------------------------------- cnnlib.bench (command line)
+def cli(*argv):
+    """main(argv)'s usage error: argparse prints it and exits with 2 (returns the message)."""
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        try:
+            B.main(list(argv))
+        except SystemExit as stop:
+            if stop.code == 2:
+                raise ValueError(err.getvalue().strip().splitlines()[-1]) from None
+            raise
+    raise AssertionError(f"main{argv} ran instead of refusing its arguments")
+
+
+def _raise_from_cnnlib(fn):
+    """The usage message of a refused command line (argparse's, so it is judged as a result)."""
+    try:
+        fn()
+    except ValueError as err:
+        return str(err)
+    return ""
+
+
+CASES += table("cnnlib.bench", [
+    ("main", "--batch 0", lambda: _raise_from_cnnlib(lambda: cli("conv", "--batch", "0")), None,
+     lambda m: "argument --batch: must be an int >= 1; got '0'" in m),
+    ("main", "--repeats x", lambda: _raise_from_cnnlib(lambda: cli("conv", "--repeats", "x")),
+     None, lambda m: "argument --repeats: must be an int >= 1; got 'x'" in m),
+    ("main", "--threads 2,0", lambda: _raise_from_cnnlib(lambda: cli("conv", "--threads", "2,0")),
+     None, lambda m: "argument --threads: must be comma-separated positive ints" in m),
+    ("main", "--widths 32,x", lambda: _raise_from_cnnlib(lambda: cli("cifar10", "--widths",
+                                                                     "32,x")), None,
+     lambda m: "argument --widths: must be comma-separated positive ints" in m),
+    ("main", "--lesson-budget nan", lambda: _raise_from_cnnlib(lambda: cli(
+        "cifar10", "--lesson-budget", "nan")), None,
+     lambda m: "argument --lesson-budget: must be a number >= 0" in m),
+    ("cmd_conv", "not parsed arguments", lambda: B.cmd_conv({"batch": 1}), TV,
+     "args must be the argparse.Namespace", "cnnlib.bench conv"),
+    ("cmd_cifar10", "missing options", lambda: B.cmd_cifar10(argparse.Namespace(recipes="lesson")),
+     TV, "args must be the argparse.Namespace", "missing"),
+    ("parse_recipe", "unknown preset", lambda: B.parse_recipe("book-bf16@1min", _args()), VE,
+     "unknown recipe 'book-bf16@1min'", "book-bf16@8ep"),
+    ("parse_recipe", "not a string", lambda: B.parse_recipe(None, _args()), TV, "spec must be",
+     "'lesson'"),
+    ("run_recipe", "unknown recipe", lambda: B.run_recipe("fast", cifar(), cifar(), _args(),
+                                                          MEAN, STD), VE, "unknown recipe",
+     "allowed"),
+    ("throughput", "not an ImageSplit", lambda: B.throughput(cifar(), MEAN, STD, _args()), TV,
+     "tr must be the ImageSplit", "load_cifar10"),
+    ("interleaved", "repeats 0", lambda: B.interleaved({"a": lambda: None}, 0), VE, "repeats",
+     ">= 1"),
+    ("interleaved", "not callables", lambda: B.interleaved({"a": 1}, 1), TV, "fns must be",
+     "name -> function"),
+    ("speedups", "not run results", lambda: B.speedups([{"recipe": "lesson"}]), TV,
+     "results must be the list of run_recipe dicts", "'t80'"),
+    ("speedups", "a bound when the lesson never got there", lambda: B.speedups(
+        [{"recipe": "book", "t80": 10.0}, {"recipe": "lesson", "t80": None,
+                                           "total_time": 95.0}]), None,
+     lambda lines: lines == ["book: the lesson did not reach 80% in 95 s; speed-up ≥ 9.5x"]),
+    ("subcommand", "a lambda", lambda: B.subcommand(lambda args: None), TV, "fn must be",
+     "cmd_<subcommand>"),
+])
+
+
+def _args():
+    parser = argparse.ArgumentParser()
+    B.cmd_cifar10.add_arguments(parser)
+    return parser.parse_args([])
+
+
+CASES += table("cnnlib.trainplots", [
+    ("lr_sweep_plot", "one loss short", lambda: TP.lr_sweep_plot([1e-3, 1e-2], [2.3], xlabel="x",
+                                                                 ylabel="y", title="t"), VE,
+     "one loss per learning rate", "(1,)"),
+    ("lr_sweep_plot", "lr 0 on a log axis", lambda: TP.lr_sweep_plot([0, 1e-2], [2.3, 2.2],
+                                                                     xlabel="x", ylabel="y",
+                                                                     title="t"), VE,
+     "lrs must be positive", "log axis"),
+    ("lr_sweep_plot", "every run diverged", lambda: TP.lr_sweep_plot(
+        [1e-3, 1e-2], [np.nan, np.inf], xlabel="x", ylabel="y", title="t"), VE,
+     "at least one finite loss", "diverged"),
+    ("lr_sweep_plot", "strings", lambda: TP.lr_sweep_plot(["a"], [1.0], xlabel="x", ylabel="y",
+                                                          title="t"), TV, "lrs must be",
+     "numeric"),
+    ("lr_sweep_plot", "a diverged run is marked, not dropped", lambda: TP.lr_sweep_plot(
+        [1e-3, 1e-2, 1.0], [2.0, 1.5, np.nan], xlabel="x", ylabel="y", title="t"), None,
+     lambda f: any(line.get_marker() == "x" for line in f.axes[0].lines)),
+    ("grad_norm_plot", "a list", lambda: TP.grad_norm_plot([1.0, 2.0], title="t"), TV,
+     "runs must be a non-empty dict", "label"),
+    ("grad_norm_plot", "a 2-D run", lambda: TP.grad_norm_plot({"a": np.ones((2, 2))}, title="t"),
+     VE, "runs['a'] must be a 1-D", "(2, 2)"),
+])
+CASES += table("cnnlib.bench", [
+    ("cmd_archs", "not parsed arguments", lambda: B.cmd_archs({"archs": "lenet5"}), TV,
+     "args must be the argparse.Namespace", "cnnlib.bench archs"),
+    ("main", "archs --lr 0", lambda: _raise_from_cnnlib(lambda: cli("archs", "--lr", "0")), None,
+     lambda m: "argument --lr: must be a number > 0" in m),
+    ("main", "archs --val -1", lambda: _raise_from_cnnlib(lambda: cli("archs", "--val", "-1")),
+     None, lambda m: "argument --val: must be an int >= 1" in m),
+    ("speedup", "book never reached 80 %", lambda: B.speedup(
+        {"t80": None}, {"t80": 100.0, "total_time": 100.0}), VE, "book must be",
+     "reached 80 %"),
+    ("speedup", "lesson without its time", lambda: B.speedup({"t80": 10.0}, {"t80": None}), VE,
+     "lesson must be", "total_time"),
+    ("speedup", "a ratio", lambda: B.speedup({"t80": 10.0}, {"t80": 95.0, "total_time": 99.0}),
+     None, lambda r: r == (9.5, False)),
+])
+
+
+test_case = case_test(CASES)
