@@ -13,7 +13,7 @@ import numbers
 import numpy as np
 
 __all__ = ["check_int", "check_number", "check_choice", "check_bool", "check_str", "check_ints",
-           "check_pair", "check_callable", "check_array", "check_shape"]
+           "check_numbers", "check_pair", "check_callable", "check_array", "check_shape"]
 
 
 def _range_text(minimum, maximum, open_min=False, open_max=False):
@@ -101,6 +101,15 @@ def check_ints(values, name, minimum=None, maximum=None, length=None, nonempty=T
     if nonempty and len(values) == 0:
         raise ValueError(f"{name} must hold at least one int; got {values!r}")
     return tuple(check_int(v, f"{name}[{i}]", minimum, maximum) for i, v in enumerate(values))
+
+
+def check_numbers(values, name, *bounds, **kw):
+    """``values`` (a non-empty list or tuple of real numbers, each passing
+    ``check_number(v, ..., *bounds, **kw)``) as a tuple of Python floats."""
+    if not isinstance(values, (list, tuple)) or not values:
+        raise TypeError(f"{name} must be a non-empty list of numbers; got {values!r:.80} "
+                        f"({type(values).__name__})")
+    return tuple(check_number(v, f"{name}[{i}]", *bounds, **kw) for i, v in enumerate(values))
 
 
 _PAIR = "an int or an (h, w) pair of ints"

@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 
 from . import models as M
 from . import viz  # noqa: F401  (Japanese font)
-from .checks import check_int, check_ints, check_number
+from .checks import check_int, check_ints, check_number, check_numbers
 from .scratch import smooth as moving_average
 from .torch_checks import check_module, check_tensor_pair
 from .train import evaluate, fit
@@ -102,7 +102,7 @@ def bn_lr_runs(train, test, lrs, epochs=2, batch_size=64, widths=(16, 32, 64), s
     """
     check_tensor_pair(train, "train")
     check_tensor_pair(test, "test")
-    lrs = _numbers(lrs, "lrs", 0, open_min=True)
+    lrs = check_numbers(lrs, "lrs", 0, open_min=True)
     results = {}
     grid = [(lr, bn) for lr in lrs for bn in (False, True)]
     for lr, bn in tqdm(grid, desc=f"学習率と BN の組み合わせ（シード {seed}）"):
@@ -168,7 +168,7 @@ def dropout_runs(train, val, ps, seeds=(0,), hidden=(512, 512), epochs=30, lr=3e
     check_tensor_pair(val, "val")
     if test is not None:
         check_tensor_pair(test, "test")
-    ps = _numbers(ps, "ps", 0, 1, open_max=True)
+    ps = check_numbers(ps, "ps", 0, 1, open_max=True)
     runs = {}
     for p, seed in tqdm([(p, s) for p in ps for s in seeds], desc="ドロップアウト率とシード"):
         set_seed(seed)
@@ -250,13 +250,3 @@ def _check_runs(runs, keys, maker, name="runs"):
     for key, r in runs.items():
         if not (isinstance(r, dict) and set(keys) <= set(r)):
             raise ValueError(f"{name}[{key!r}] must hold {list(keys)}, as {maker} returns")
-
-
-def _numbers(values, name, *bounds, **kw):
-    """``values`` (unchanged) if it is a non-empty list of numbers that pass
-    ``check_number(v, ..., *bounds, **kw)``."""
-    if isinstance(values, (str, bytes)) or not isinstance(values, (list, tuple)) or not values:
-        raise TypeError(f"{name} must be a non-empty list of numbers; got {values!r}")
-    for i, v in enumerate(values):
-        check_number(v, f"{name}[{i}]", *bounds, **kw)
-    return values

@@ -13,6 +13,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .. import functional as F
+from ..checks import check_array, check_int, check_ints, check_numbers
 from .. import viz  # noqa: F401  (sets the Japanese font for the figures below)
 from .core import link_index
 
@@ -120,17 +121,12 @@ def bn_explorer(images, batch_sizes=(2, 8, 32, 128), scales=(0.01, 1, 100), tria
     BN in training mode (batch statistics) and in eval mode (statistics estimated at scale
     1), and how much one image's output changes with the other images in its batch.
     """
-    x = np.asarray(images, dtype=np.float64)
-    if x.ndim != 4 or x.shape[1] != 1:
+    x = check_array(images, "images", ndim=4, layout="(N, 1, H, W)", finite=True).astype(np.float64)
+    if x.shape[1] != 1:
         raise ValueError(f"images must have shape (N, 1, H, W); got {x.shape}")
-    sizes = [b for b in batch_sizes if isinstance(b, int) and not isinstance(b, bool)]
-    if len(sizes) != len(batch_sizes) or not sizes or min(sizes) < 2 or max(sizes) > len(x):
-        raise ValueError(f"batch_sizes must be ints from 2 to the number of images ({len(x)}); "
-                         f"got {batch_sizes!r}")
-    if not scales or any(not isinstance(s, (int, float)) or not s > 0 for s in scales):
-        raise ValueError(f"scales must be positive numbers; got {scales!r}")
-    if not (isinstance(trials, int) and trials >= 2):
-        raise ValueError(f"trials must be an int >= 2; got {trials!r}")
+    batch_sizes = check_ints(batch_sizes, "batch_sizes", 2, len(x))
+    scales = check_numbers(scales, "scales", 0, open_min=True)
+    trials, seed = check_int(trials, "trials", 2), check_int(seed, "seed", 0)
     w = np.random.default_rng(seed).normal(0.0, np.sqrt(2 / 9), (1, 1, 3, 3))
     pre = F.conv2d(x, w, padding=1)
     return BNExplorer(pre, list(batch_sizes), list(scales), trials, seed)

@@ -147,8 +147,7 @@ def gradcam_explorer(model, x, images, classes, layers, labels=None, k=3, method
         raise ValueError(f"labels must have one entry per image ({len(x)}); got {len(labels)}")
     if method not in ("gradcam", "gradcam++"):
         raise ValueError(f"method must be 'gradcam' or 'gradcam++'; got {method!r}")
-    if not (isinstance(k, int) and 1 <= k <= len(classes)):
-        raise ValueError(f"k must be an int in 1..{len(classes)}; got {k!r}")
+    k = check_int(k, "k", 1, len(classes))
     return GradCAMExplorer(model, x, images, list(classes), layers, labels, k, method, size, alpha)
 
 
