@@ -264,3 +264,10 @@ def test_simple_cnn(batch_norm, dropout):
     assert run_backward(model, torch.randn(4, 1, 28, 28)).shape == (4, 10)
     with pytest.raises(ValueError, match="too small"):
         M.SimpleCNN(input_size=4)
+
+
+@pytest.mark.parametrize("build", [M.lenet5, M.vgg, M.resnet18], ids=lambda f: f.__name__)
+def test_models_trace_with_torch_fx(build):
+    """The input check lets torch.fx's Proxy through: chapter 5 traces ResNet-18's graph."""
+    graph = torch.fx.symbolic_trace(build()).graph
+    assert any(n.op == "call_module" for n in graph.nodes)
