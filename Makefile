@@ -35,7 +35,8 @@ HOME_DIRS := $(MPLCONFIGDIR) $(IPYTHONDIR) $(JUPYTER_CONFIG_DIR) $(JUPYTER_DATA_
 
 .PHONY: install home book book-fast test browser clean
 
-install: $(VENV)/.installed node_modules/.package-lock.json home
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
+install: $(VENV)/.installed $(LAB_OVERRIDES) node_modules/.package-lock.json home
 
 # The folders above must exist (IPython otherwise warns and falls back to a temporary folder).
 home:
@@ -45,6 +46,14 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
 	touch $@
+
+# JupyterLab settings for the project's JupyterLab (labsettings/overrides.json, JupyterLab's documented
+# place for defaults): every notebook cell is rendered, not only those on screen ("windowingMode":
+# "none"), because jupyterlab-myst evaluates a Markdown cell's {eval} numbers only if the cell was
+# rendered when Run All reached it; and no news or update checks (the reader may be offline).
+$(LAB_OVERRIDES): labsettings/overrides.json $(VENV)/.installed
+	mkdir -p $(@D)
+	cp $< $@
 
 # Front-end files the book serves itself (MathJax, require.js, the ipywidgets HTML manager), at the
 # exact versions of package-lock.json; _ext/vendor_assets.py copies them into the HTML output.

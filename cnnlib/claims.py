@@ -1,13 +1,15 @@
 """Conclusions held to the numbers: a sentence that states a result fails the build when a rebuild's
 numbers stop supporting it.
 
-The book prints or glues every number; this module keeps the *sentences about* those numbers honest.
+The book prints every number or sets it on ``g`` (``cnnlib.prose``) for the prose; this module
+keeps the *sentences about* those numbers honest.
 A sentence that compares, ranks or interprets a result ("faster", "the best", "monotone",
 "agrees", "unrelated") is written in one of three ways:
 
-1. **glued**: the sentence's words come from the data (``glue("name", value)``);
+1. **glued**: the sentence's words come from the data (``g.name = value``, shown by
+   ``{eval}`g.name```);
 2. **chosen**: ``choose({sentence: condition, ...})`` returns the one sentence whose condition
-   holds, to be glued into the prose (an error if none or more than one holds);
+   holds, to be set on ``g`` for the prose (an error if none or more than one holds);
 3. **guarded**: the sentence stays in the Markdown, and a hidden cell (tag ``remove-cell``)
    calls ``claim(sentence, condition, **numbers)``. ``sentence`` is the claim's text as the
    page says it (tests/test_claims.py checks that it appears in the chapter's Markdown, ignoring

@@ -33,3 +33,46 @@ def test_notebook_validates_and_has_no_outputs(path):
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert not [c.id for c in code if c.outputs or c.execution_count], \
         f"{path.name}: commit notebooks without outputs or execution counts"
+
+
+EVAL = re.compile(r"\{eval\}`([^`]*)`")
+SET_NAME = re.compile(r"^\s*g\.([A-Za-z_]\w*)\s*=", re.M)
+SET_KEY = re.compile(r"^\s*g\[f\"([^\"]+)\"\]\s*=", re.M)
+
+
+def eval_order_problems(cells):
+    """Each {eval} of the prose must read g.NAME set by a code cell above it (JupyterLab evaluates
+    a Markdown cell when Run All reaches it; the HTML book reads the glued value anywhere)."""
+    names, patterns, problems = set(), [], []
+    for i, cell in enumerate(cells):
+        src = "".join(cell["source"])
+        if cell["cell_type"] == "code":
+            names |= set(SET_NAME.findall(src))
+            patterns += [re.compile(".+?".join(map(re.escape, re.split(r"\{[^}]*\}", k))) + r"\Z")
+                         for k in SET_KEY.findall(src)]
+            continue
+        for expr in EVAL.findall(src):
+            name = expr[2:] if expr.startswith("g.") else None
+            if name is None or not re.fullmatch(r"[A-Za-z_]\w*", name):
+                problems.append(f"cell {i}: {{eval}}`{expr}` is not g.NAME")
+            elif name not in names and not any(p.match(name) for p in patterns):
+                problems.append(f"cell {i}: g.{name} is not set in a code cell above")
+    return problems
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_prose_numbers_come_from_g_set_above(path):
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    text = "".join("".join(c["source"]) for c in cells)
+    assert "{glue" not in text and "myst_nb import glue" not in text, \
+        f"{path.name}: the prose reads numbers with {{eval}}`g.NAME` (cnnlib.prose), not glue"
+    assert not eval_order_problems(cells), eval_order_problems(cells)
+
+
+def test_the_order_check_can_fail():
+    md = lambda s: {"cell_type": "markdown", "source": [s]}  # noqa: E731
+    code = lambda s: {"cell_type": "code", "source": [s]}  # noqa: E731
+    assert eval_order_problems([code("g.a = 1\nfor k in (1, 2):\n    g[f\"b_{k}\"] = k"),
+                                md("{eval}`g.a` {eval}`g.b_2`")]) == []
+    assert len(eval_order_problems([md("{eval}`g.a`"), code("g.a = 1")])) == 1
+    assert len(eval_order_problems([code("a = 1"), md("{eval}`a + 1`")])) == 1
