@@ -51,9 +51,8 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 # place for defaults): every notebook cell is rendered, not only those on screen ("windowingMode":
 # "none"), because jupyterlab-myst evaluates a Markdown cell's {eval} numbers only if the cell was
 # rendered when Run All reached it; and no news or update checks (the reader may be offline).
-$(LAB_OVERRIDES): labsettings/overrides.json $(VENV)/.installed
-	mkdir -p $(@D)
-	cp $< $@
+$(LAB_OVERRIDES): labsettings/overrides.json postBuild $(VENV)/.installed
+	PATH="$(abspath $(VENV))/bin:$$PATH" ./postBuild
 
 # Front-end files the book serves itself (MathJax, require.js, the ipywidgets HTML manager), at the
 # exact versions of package-lock.json; _ext/vendor_assets.py copies them into the HTML output.
