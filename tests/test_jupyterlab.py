@@ -8,7 +8,7 @@ the test checks what the reader then sees:
 
 - every code cell ran, and none shows an error;
 - no rendered Markdown cell shows raw MyST (``{eval``, ``{glue``, ``:::``, ``:class:``,
-  ``{exercise``, ``{solution``, ``{admonition``, a code fence);
+  ``{exercise``, ``{solution``, ``{admonition``, a code fence) or math that KaTeX could not render;
 - every ``{eval}`g.NAME``` of the prose was evaluated in the kernel and its text is in the rendered
   cell, and it is the same text the HTML book shows (the value glued in _build/jupyter_execute);
 - every hint and solution (``:class: dropdown``) is folded, its body hidden, until its title is
@@ -59,6 +59,7 @@ CELLS_JS = """() => %s.content.widgets.map(cell => {
     const out = cell.node.querySelector('.myst') || cell.node.querySelector('.jp-RenderedMarkdown');
     r.text = out ? out.textContent : '';
     r.myst = !!cell.node.querySelector('.myst');
+    r.mathErrors = [...cell.node.querySelectorAll('.katex-error')].map(e => e.textContent);
     r.expressions = m.getMetadata('user_expressions') || null;
   }
   return r;
@@ -136,17 +137,13 @@ def chromium():
 
 
 def html_values(docname: str) -> dict[str, str]:
-    """name -> text/plain of every value the HTML build glued for this chapter."""
-    path = EXECUTED / f"{docname}.ipynb"
+    """name -> text/plain of every value the HTML build glued for this chapter (myst-nb keeps a
+    notebook's glue outputs in _build/jupyter_execute/<doc>.glue.json)."""
+    path = EXECUTED / f"{docname}.glue.json"
     if not path.is_file():
         pytest.fail(f"{path} missing: build the book first (`make book`).")
-    values = {}
-    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
-        for out in cell.get("outputs", []):
-            scrap = out.get("metadata", {}).get("scrapbook")
-            if scrap:
-                values[scrap["name"]] = out["data"][scrap["mime_prefix"] + "text/plain"]
-    return values
+    return {name: out["data"]["text/plain"]
+            for name, out in json.loads(path.read_text(encoding="utf-8")).items()}
 
 
 def run_all(page, notebook: str) -> float:
@@ -163,10 +160,19 @@ def run_all(page, notebook: str) -> float:
     seconds = time.perf_counter() - start
     assert page.evaluate("() => window.__ran") == "done"
     # jupyterlab-myst asks the kernel for a Markdown cell's expressions when the cell runs; the
-    # replies can arrive after Run All returns.
-    page.wait_for_function(f"""() => {PANEL}.content.widgets.every(c => c.model.type !== 'markdown'
-        || !/\\{{eval\\}}`/.test(c.model.sharedModel.getSource())
-        || (c.model.getMetadata('user_expressions') || []).length > 0)""", timeout=120_000)
+    # replies, and the cell's rendering of them, can come after Run All returns. (A cell that
+    # never shows its values times out here; check_prose then names it.)
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    try:
+        page.wait_for_function(f"""() => {PANEL}.content.widgets.every(c => {{
+            if (c.model.type !== 'markdown') return true;
+            const wanted = [...c.model.sharedModel.getSource().matchAll(/\\{{eval\\}}`([^`]+)`/g)].map(m => m[1]);
+            const shown = (c.node.querySelector('.myst') || c.node).textContent;
+            return wanted.length === 0 || ((c.model.getMetadata('user_expressions') || []).length > 0
+                                           && wanted.every(e => !shown.includes(e)));
+        }})""", timeout=120_000)
+    except PlaywrightTimeout:
+        pass
     return seconds
 
 
@@ -184,6 +190,7 @@ def check_prose(docname: str, cells: list[dict]) -> None:
         if not cell["myst"]:
             problems.append(f"cell {i}: not rendered by jupyterlab-myst")
         problems += [f"cell {i}: raw MyST {raw!r} in {text[:80]!r}" for raw in RAW_MYST if raw in text]
+        problems += [f"cell {i}: math not rendered: {m[:80]!r}" for m in cell["mathErrors"]]
         wanted = EVAL_RE.findall(cell["source"])
         got = cell["expressions"] or []
         if [e["expression"] for e in got] != wanted:
