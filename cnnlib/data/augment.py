@@ -2,7 +2,7 @@
 
 Every op takes an optional ``torch.Generator`` so that a seeded run is reproducible.
 ``Augment(...)`` composes them into the ``augment(X, y) -> (X, y)`` callable that
-``cnnlib.train.fit`` expects; Mixup returns soft targets that ``fit``'s loss understands.
+``cnnlib.nn.train.fit`` expects; Mixup returns soft targets that ``fit``'s loss understands.
 """
 import numpy as np
 import torch

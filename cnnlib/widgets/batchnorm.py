@@ -12,9 +12,9 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .. import functional as F
+from ..scratch import functional as F
 from ..checks import check_array, check_int, check_ints, check_numbers
-from .. import viz  # noqa: F401  (sets the Japanese font for the figures below)
+from .. import figures  # noqa: F401  (sets the Japanese font for the figures below)
 from .core import link_index
 
 __all__ = ["BNExplorer", "bn_explorer"]

@@ -1,14 +1,14 @@
 """Chapter 1 (convolution): the convolution explorer and the output-size exercise.
 
 The explorer computes in the page (js/conv.js) and, with a kernel, in Python (``conv_view``,
-the reference, which uses ``cnnlib.functional.conv2d``); both read the same synced traits.
+the reference, which uses ``cnnlib.scratch.functional.conv2d``); both read the same synced traits.
 """
 import numpy as np
 import traitlets as t
 
-from .. import functional as F
+from ..scratch import functional as F
 from ..checks import check_choice, check_int
-from ..convmath import KERNELS
+from ..scratch.convmath import KERNELS
 from ..data.lessons import CONV_INPUTS
 from .answers import AnswerChecker, answer_spec, check_answer, problem_set
 from .core import CUSTOM, PHOTO, Explorer, InputError, esm, fmt_number, parse_matrix, photo_pixels

@@ -51,7 +51,8 @@ class GradCAMExplorer(widgets.VBox):
     """
 
     def __init__(self, model, x, images, classes, layers, labels, k, method, size, alpha):
-        from ..cam import GradCAM, GradCAMPlusPlus, overlay
+        from ..figures.cam import overlay
+        from ..nn.cam import GradCAM, GradCAMPlusPlus
         cam_cls = {"gradcam": GradCAM, "gradcam++": GradCAMPlusPlus}[method]
         N, K = len(x), len(classes)
         self.method, self.classes, self.layer_names = method, list(classes), list(layers)

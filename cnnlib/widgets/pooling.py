@@ -1,15 +1,15 @@
 """Chapter 2 (pooling): the pooling explorer and exercise 1 (pool the edge map by hand).
 
 Both compute in the page (js/pool.js, js/pool_exercise.js) and, with a kernel, in Python:
-``pool_view`` and ``check_pool_exercise`` are the references, built on ``cnnlib.functional``.
+``pool_view`` and ``check_pool_exercise`` are the references, built on ``cnnlib.scratch.functional``.
 """
 import numpy as np
 import traitlets as t
 
-from .. import functional as F
+from ..scratch import functional as F
 from ..checks import check_choice, check_int
 from ..data.lessons import EDGE_MAP, POOL_INPUTS
-from ..pooling import winner_counts
+from ..scratch.pooling import winner_counts
 from .core import (PHOTO, Explorer, InputError, PageWidget, esm, fmt_number, html_matrix,
                    parse_matrix, photo_pixels)
 

@@ -1,13 +1,13 @@
 """Convolution by its textbook definitions, named kernels, and the input gradient in closed form.
 
-CNN layers compute a cross-correlation (``cnnlib.functional.conv2d``). This module holds the
+CNN layers compute a cross-correlation (``cnnlib.scratch.functional.conv2d``). This module holds the
 pieces the convolution chapter compares it with: the true convolution (kernel flipped),
 classic image kernels, and the two formulas for dL/dx discussed in the chapter.
 """
 import numpy as np
 
 from . import functional as F
-from .checks import check_array, check_ints, check_pair
+from ..checks import check_array, check_ints, check_pair
 
 __all__ = ["KERNELS", "correlate2d", "convolve2d", "dilate", "conv2d_input_grad_full",
            "input_grad_stride1_formula"]

@@ -7,8 +7,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .checks import check_array, check_int, check_number
-from .torch_checks import check_tensor
+from ..checks import check_array, check_int, check_number
+from ..torch_checks import check_tensor
 
 
 def _images_labels(X, y, classes, name="y"):

@@ -1,8 +1,9 @@
-"""Training and evaluation: ``fit``, ``evaluate``, ``History``, checkpoints.
+"""Training and evaluation: ``fit``, ``evaluate``, ``History`` (metrics and checkpoints are
+in ``cnnlib.nn.metrics`` and ``cnnlib.nn.checkpoints``).
 
 Typical use (data are in-memory tensors; ``X`` may be float or uint8)::
 
-    from cnnlib.train import fit, evaluate
+    from cnnlib.nn.train import fit, evaluate
     hist = fit(model, (X_train, y_train), (X_test, y_test), epochs=5, batch_size=128, lr=1e-3)
     hist["test_acc"]                  # one value per epoch (History is a dict of lists)
     hist.rows()                       # the same as a list of per-epoch dicts
@@ -34,20 +35,17 @@ grad_clip=None, progress=True, threads=None)``
   ``history.interrupted = True`` and the model is left in eval mode, usable.
 """
 import math
-import os
-import pickle
 import time
-from pathlib import Path
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .checks import check_bool, check_callable, check_choice, check_int, check_number
-from .torch_checks import (check_device, check_module, check_tensor, check_tensor_pair,
+from ..checks import check_bool, check_callable, check_choice, check_int, check_number
+from ..torch_checks import (check_device, check_module, check_tensor, check_tensor_pair,
                            explain_misfit)
-from .utils import env_threads, get_device, set_seed
+from ..utils import env_threads, get_device, set_seed
 
 HISTORY_KEYS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "time")
 
@@ -313,65 +311,6 @@ def evaluate(model, data, *, batch_size=512, loss_fn=None, prepare=None, device=
     return {"loss": float(loss_fn(logits, y)), "acc": float((logits.argmax(1) == y).float().mean())}
 
 
-def confusion_matrix(y_true, y_pred, num_classes=None):
-    """Counts ``C[i, j]`` of true class i predicted as j (int64 tensor)."""
-    y_true, y_pred = _class_indices(y_true, "y_true"), _class_indices(y_pred, "y_pred")
-    if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true and y_pred differ in shape: {y_true.shape} vs {y_pred.shape}")
-    if num_classes is None:
-        if not len(y_true):
-            raise ValueError("num_classes must be given for empty labels (it cannot be inferred)")
-        K = int(max(y_true.max(), y_pred.max())) + 1
-    else:
-        K = check_int(num_classes, "num_classes", 1)
-        top = int(max(y_true.max(), y_pred.max())) if len(y_true) else -1
-        if top >= K:
-            raise ValueError(f"y_true and y_pred must hold class indices in [0, {K - 1}] "
-                             f"(num_classes={K}); got {top}")
-    return torch.bincount(y_true * K + y_pred, minlength=K * K).reshape(K, K)
-
-
-def _class_indices(y, name):
-    """``y`` (tensor, array or list) as a 1-D int64 tensor of indices >= 0."""
-    y = torch.as_tensor(y)
-    if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool or y.dim() != 1:
-        raise TypeError(f"{name} must be a 1-D sequence of integer class indices; got {y.dtype} "
-                        f"of shape {tuple(y.shape)}")
-    if len(y) and int(y.min()) < 0:
-        raise ValueError(f"{name} must hold class indices >= 0; got {int(y.min())}")
-    return y.long()
-
-
-def _confusion(cm):
-    """``cm`` as a square (K, K) tensor of non-negative counts."""
-    cm = torch.as_tensor(cm)
-    if cm.dim() != 2 or cm.shape[0] != cm.shape[1] or cm.shape[0] == 0:
-        raise ValueError(f"cm must be a square confusion matrix (K, K) with K >= 1; got shape "
-                         f"{tuple(cm.shape)}")
-    if cm.is_complex() or cm.dtype == torch.bool or bool((cm < 0).any()):
-        raise ValueError("cm must hold non-negative counts")
-    return cm
-
-
-def per_class_accuracy(cm):
-    """Accuracy per true class from a confusion matrix (NaN for absent classes)."""
-    cm = _confusion(cm).double()
-    return cm.diagonal() / cm.sum(1)
-
-
-def most_confused(cm, k=5, class_names=None):
-    """The ``k`` largest off-diagonal entries as (true, predicted, count) tuples."""
-    cm = _confusion(cm).clone()
-    K = cm.shape[0]
-    k = check_int(k, "k", 1, K * (K - 1))                  # there are K (K - 1) off-diagonal entries
-    if class_names is not None and len(class_names) != K:
-        raise ValueError(f"class_names must hold one name per class ({K}); got {len(class_names)}")
-    cm.fill_diagonal_(-1)
-    vals, idx = cm.flatten().topk(k)
-    name = (lambda i: class_names[i]) if class_names else (lambda i: i)
-    return [(name(int(i) // K), name(int(i) % K), int(v)) for v, i in zip(vals, idx)]
-
-
 class EarlyStopping:
     """``on_epoch`` callback: stop when ``key`` has not improved for ``patience`` epochs."""
 
@@ -523,83 +462,6 @@ def _check_optimizer_params(opt, model):
     if any(id(p) not in own for g in opt.param_groups for p in g["params"]):
         raise ValueError("optimizer must update this model's parameters; it holds parameters "
                          "of another model (build it from model.parameters())")
-
-
-# ---------------------------------------------------------------- checkpoints
-
-CHECKPOINT_FORMAT = "cnnlib-checkpoint-v1"
-
-
-class CheckpointError(ValueError):
-    """A checkpoint file is corrupt, of another format, or does not match the model."""
-
-
-def book_checkpoint_path():
-    """Where the CIFAR-10 chapter saves its trained model (the Grad-CAM chapter loads it)."""
-    from .data import cache_dir
-    return cache_dir() / "checkpoints" / "cifar10_book.pt"
-
-
-def save_checkpoint(path, model, **meta):
-    """Save ``model``'s weights and plain ``meta`` (str/int/float/list/dict/tensor) to ``path``."""
-    path, model = _path(path), check_module(model)
-    if path.is_dir():
-        raise ValueError(f"path must be a file to write; {path} is a folder")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        torch.save({"format": CHECKPOINT_FORMAT, "state_dict": state, "meta": meta}, tmp)
-        _read_checkpoint(tmp)
-    except (CheckpointError, AttributeError, TypeError, pickle.PicklingError) as e:
-        tmp.unlink(missing_ok=True)
-        raise ValueError(f"meta must hold only str/int/float/bool/list/dict/tensor values: {e}") from e
-    os.replace(tmp, path)
-    return path
-
-
-def _read_checkpoint(path):
-    """torch.load(weights_only=True) with errors that say what is wrong."""
-    path = _path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"no checkpoint at {path}")
-    if path.is_dir():
-        raise CheckpointError(f"{path} is a folder, not a checkpoint file")
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # torch raises several types for truncated/garbage files
-        raise CheckpointError(f"{path} is not a readable checkpoint "
-                              f"(corrupt, truncated or not saved by torch): {e}") from e
-    if not (isinstance(ckpt, dict) and ckpt.get("format") == CHECKPOINT_FORMAT):
-        raise CheckpointError(f"{path} is a torch file but not a cnnlib checkpoint "
-                              f"(expected format {CHECKPOINT_FORMAT!r})")
-    return ckpt
-
-
-def load_checkpoint(path, model=None):
-    """Read a checkpoint; if ``model`` is given, load its weights (strictly). Returns the dict."""
-    if model is not None:
-        check_module(model)
-    ckpt = _read_checkpoint(path)
-    if model is not None:
-        own = model.state_dict()
-        sd = ckpt["state_dict"]
-        missing, extra = sorted(set(own) - set(sd)), sorted(set(sd) - set(own))
-        bad = [f"{k}: checkpoint {tuple(sd[k].shape)} vs model {tuple(own[k].shape)}"
-               for k in own if k in sd and own[k].shape != sd[k].shape]
-        if missing or extra or bad:
-            raise CheckpointError(
-                f"checkpoint {path} does not match {type(model).__name__}: "
-                f"missing keys {missing[:5]}, unexpected keys {extra[:5]}, shape mismatches {bad[:5]}")
-        model.load_state_dict(sd)
-    return ckpt
-
-
-def _path(path):
-    """``path`` (a str or os.PathLike) as a Path."""
-    if not isinstance(path, (str, os.PathLike)) or not str(path):
-        raise TypeError(f"path must be a file path (str or pathlib.Path); got {path!r}")
-    return Path(path)
 
 
 # ---------------------------------------------------------------- practical tips

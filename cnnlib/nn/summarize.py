@@ -11,7 +11,7 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from .checks import check_int, check_ints, check_number
+from ..checks import check_int, check_ints, check_number
 
 __all__ = ["LayerRow", "Summary", "summary", "format_count"]
 

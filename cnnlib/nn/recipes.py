@@ -1,4 +1,4 @@
-"""Two CIFAR-10 training recipes, run through ``cnnlib.train.fit``.
+"""Two CIFAR-10 training recipes, run through ``cnnlib.nn.train.fit``.
 
 - ``train_book``: the book's fast recipe (``FastCIFARNet``; patch whitening, frozen BN scale,
   label smoothing 0.2, Nesterov SGD with a short triangular schedule and a higher LR for BN
@@ -16,21 +16,21 @@ import time
 
 import torch
 
-from .data.cifar10 import CLASSES
+from ..data.cifar10 import CLASSES
 
 from . import models
-from .checks import check_callable, check_choice, check_int, check_number
-from .data.augment import AlternatingFlipBatches, Augment
-from .data.cifar10 import _mean_std, normalizer
-from .torch_checks import check_module, check_tensor_pair
-from .train import (TTA_MODES, CheckpointError, book_checkpoint_path, evaluate, fit,
-                    load_checkpoint, save_checkpoint)
+from ..checks import check_callable, check_choice, check_int, check_number
+from ..data.augment import AlternatingFlipBatches, Augment
+from ..data.cifar10 import _mean_std, normalizer
+from ..torch_checks import check_module, check_tensor_pair
+from .checkpoints import CheckpointError, book_checkpoint_path, load_checkpoint, save_checkpoint
+from .train import TTA_MODES, evaluate, fit
 
 BOOK_HYP = dict(epochs=8, batch_size=256, widths=(32, 128, 128), lr=11.5, momentum=0.85,
                 weight_decay=0.0153, bias_scaler=64.0, label_smoothing=0.2, whiten_bias_epochs=3,
                 ema_start=0.3, ema_every=5, translate=2)
 
-# Named settings for python -m cnnlib.bench cifar10 (results in chapter 7), named for what they
+# Named settings for python -m cnnlib.tools.bench cifar10 (results in chapter 7), named for what they
 # are: epochs, and "wide" for airbench94's own widths (64, 256, 256). Single runs on the 2-core CPU
 # here (bf16, all 50,000 images, flip-translate TTA), kept as notes, not as the book's evidence:
 # (32, 128, 128) x 8 epochs 88.4 % in 270 s; (40, 160, 160) x 6 epochs 88.3 % in 346 s;

@@ -1,6 +1,6 @@
-"""Benchmarks, as subcommands: ``python -m cnnlib.bench {cifar10,conv} [options]``.
+"""Benchmarks, as subcommands: ``python -m cnnlib.tools.bench {cifar10,conv} [options]``.
 
-``conv`` times cnnlib.functional's conv2d forward + conv2d_backward and the pooling backward
+``conv`` times cnnlib.scratch.fast's conv2d forward + conv2d_backward and the pooling backward
 against torch on float32, side by side in one process (interleaved repeats, medians); every
 line with a time, a ratio or the load average carries the marker "⏱".
 
@@ -9,7 +9,7 @@ ResNet-20) with one recipe on a training subset, an epoch of each in turn (so th
 load), and records validation accuracy per epoch (validation images carved from the training split),
 time per epoch, parameters, FLOPs, and the test accuracy at the end.
 
-``cifar10`` trains the book's recipe at named budgets (``cnnlib.recipes.BOOK_PRESETS``, in bf16
+``cifar10`` trains the book's recipe at named budgets (``cnnlib.nn.recipes.BOOK_PRESETS``, in bf16
 and fp32) and the lesson's recipe one after the other on the same data and machine, and prints
 test accuracy against training wall time, the time to reach 80/90/92 %, and the load average
 before and after each run. The lesson's recipe is slow; ``--lesson-budget`` stops it after the
@@ -24,7 +24,7 @@ import os
 import sys
 import time
 
-from .checks import check_int
+from ..checks import check_int
 
 SUBCOMMANDS = {}
 MARK = "⏱"                      # on every line with a time, a ratio or the load average
@@ -82,7 +82,7 @@ def _check_args(args, fn):
     missing = sorted(set(vars(parser.parse_args([]))) - set(vars(args))) if isinstance(
         args, argparse.Namespace) else None
     if missing is None or missing:
-        raise TypeError(f"args must be the argparse.Namespace of `python -m cnnlib.bench "
+        raise TypeError(f"args must be the argparse.Namespace of `python -m cnnlib.tools.bench "
                         f"{fn.__name__.removeprefix('cmd_')}` (call main([...]) instead); "
                         f"{'missing ' + ', '.join(missing) if missing else f'got {args!r:.60}'}")
 
@@ -98,7 +98,7 @@ def _fmt(t):
 def _cifar10_args(p):
     p.add_argument("--recipes", default=DEFAULT_RECIPES,
                    help="comma-separated runs: lesson, or book-bf16 / book-fp32 followed by "
-                        "@PRESET (one of cnnlib.recipes.BOOK_PRESETS: 3ep, 8ep, wide-8ep)")
+                        "@PRESET (one of cnnlib.nn.recipes.BOOK_PRESETS: 3ep, 8ep, wide-8ep)")
     p.add_argument("--book-epochs", type=_at_least(1), default=None, help="override the presets' epochs")
     p.add_argument("--widths", type=_ints, default="", help="override the presets' widths, e.g. 32,128,128")
     p.add_argument("--lesson-epochs", type=_at_least(1), default=50)
@@ -122,7 +122,7 @@ DEFAULT_RECIPES = "book-bf16@3ep,book-fp32@3ep,book-bf16@8ep,book-bf16@wide-8ep,
 
 def parse_recipe(spec, args):
     """``"book-bf16@8ep"`` -> ``("book", "bf16", hyp)``; ``"lesson"`` -> ``("lesson", None, None)``."""
-    from .recipes import BOOK_HYP, BOOK_PRESETS
+    from ..nn.recipes import BOOK_HYP, BOOK_PRESETS
     if not isinstance(spec, str):
         raise TypeError(f"spec must be a recipe name such as 'book-bf16@8ep' or 'lesson'; got "
                         f"{spec!r}")
@@ -143,7 +143,7 @@ def parse_recipe(spec, args):
 
 def run_recipe(spec, train, test, args, mean, std):
     """Train one recipe; returns a dict of its per-epoch curve and summary numbers."""
-    from .recipes import time_to, train_book, train_lesson
+    from ..nn.recipes import time_to, train_book, train_lesson
     kind, amp, hyp = parse_recipe(spec, args)
     load_before = _load()
     if kind == "book":
@@ -172,8 +172,8 @@ def run_recipe(spec, train, test, args, mean, std):
 def throughput(tr, mean, std, args):
     """Median training ms per image of each recipe, measured in interleaved rounds."""
     import statistics
-    from .data.cifar10 import ImageSplit
-    from .recipes import train_book, train_lesson
+    from ..data.cifar10 import ImageSplit
+    from ..nn.recipes import train_book, train_lesson
     if not isinstance(tr, ImageSplit):
         raise TypeError(f"tr must be the ImageSplit of load_cifar10('train'); got "
                         f"{type(tr).__name__}")
@@ -208,8 +208,8 @@ def cmd_cifar10(args):
     """Book recipe vs lesson recipe on CIFAR-10: accuracy against training time."""
     _check_args(args, cmd_cifar10)
     import torch
-    from .data.cifar10 import channel_stats, load_cifar10
-    from .train import configure_threads
+    from ..data.cifar10 import channel_stats, load_cifar10
+    from ..nn.train import configure_threads
     for spec in args.recipes.split(","):
         parse_recipe(spec, args)                                # fail before loading any data
     n_threads = configure_threads(args.threads or None)
@@ -224,7 +224,7 @@ def cmd_cifar10(args):
     print("Accuracies on the offline JPEG copy are not the official CIFAR-10 benchmark's."
           if "JPEG" in tr.source else "")
     info = dict(source=tr.source, threads=n_threads, train=len(tr), test=len(te), note=args.note,
-                command="python -m cnnlib.bench " + " ".join(sys.argv[1:]))
+                command="python -m cnnlib.tools.bench " + " ".join(sys.argv[1:]))
     if args.throughput:
         res = throughput(tr, mean, std, args)
         _save(args.out, "throughput", dict(info, load_end=_load(), **res))
@@ -303,7 +303,7 @@ cmd_cifar10.add_arguments = _cifar10_args
 # ---------------------------------------------------------------- archs: the lesson's exercise 5
 def arch_builders():
     """The three architectures of the lesson's exercise 5, as ``{key: builder}`` (10 classes)."""
-    from . import models
+    from ..nn import models
     return {"lenet5": lambda: models.LeNet5(num_classes=10, input_size=32, in_channels=3),
             "vgg": lambda: models.vgg("vgg_cifar", num_classes=10),
             "resnet20": lambda: models.resnet_cifar(20, num_classes=10)}
@@ -329,11 +329,11 @@ def cmd_archs(args):
     """LeNet-5 / VGG / ResNet-20 with one recipe; epochs interleaved so times share the load."""
     _check_args(args, cmd_archs)
     import torch
-    from . import models
-    from .summary import summary
-    from .data.augment import Augment
-    from .data.cifar10 import channel_stats, load_cifar10, normalizer
-    from .train import configure_threads, evaluate, fit
+    from ..nn import models
+    from ..nn.summarize import summary
+    from ..data.augment import Augment
+    from ..data.cifar10 import channel_stats, load_cifar10, normalizer
+    from ..nn.train import configure_threads, evaluate, fit
     builders = arch_builders()
     names = [a.strip() for a in args.archs.split(",")]
     unknown = [a for a in names if a not in builders]
@@ -388,7 +388,7 @@ def cmd_archs(args):
                                   test=len(te), epochs=args.epochs, batch_size=args.batch_size,
                                   lr=args.lr, note=args.note, load_before=load_before,
                                   load_after=_load(), results=results,
-                                  command="python -m cnnlib.bench " + " ".join(sys.argv[1:])))
+                                  command="python -m cnnlib.tools.bench " + " ".join(sys.argv[1:])))
     return results
 
 
@@ -441,7 +441,7 @@ def _conv_args(p):
 
 def _conv_case(torch, np, args, rng):
     """Callables: ours and torch's conv2d forward, and forward + backward."""
-    from . import functional as F
+    from ..scratch import fast as F
     N, C, S, K = args.batch, args.channels, args.size, args.kernel
     x = rng.standard_normal((N, C, S, S), dtype=np.float32)
     w = rng.standard_normal((C, C, K, K), dtype=np.float32) / np.float32(np.sqrt(C * K * K))
@@ -468,7 +468,7 @@ def _conv_case(torch, np, args, rng):
 
 def _pool_case(torch, np, args, rng, kind):
     """Callables: our pooling backward, torch's backward alone and its forward + backward."""
-    from . import functional as F
+    from ..scratch import functional as F
     N, C, S, k = args.batch, args.channels, args.size, args.pool
     x = rng.permutation(N * C * S * S).astype(np.float32).reshape(N, C, S, S)   # no ties
     dy = rng.standard_normal((N, C, S // k, S // k), dtype=np.float32)
@@ -491,7 +491,7 @@ def _pool_case(torch, np, args, rng, kind):
 
 @subcommand
 def cmd_conv(args):
-    """cnnlib.functional conv2d forward+backward and pooling backward vs torch (float32)."""
+    """cnnlib.scratch.fast conv2d forward+backward and pooling backward vs torch (float32)."""
     _check_args(args, cmd_conv)
     import numpy as np
     import torch
@@ -537,7 +537,7 @@ cmd_conv.add_arguments = _conv_args
 
 def main(argv=None):
     """Parse ``argv`` and run the chosen subcommand."""
-    parser = argparse.ArgumentParser(prog="python -m cnnlib.bench", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m cnnlib.tools.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     for name, fn in SUBCOMMANDS.items():

@@ -4,15 +4,12 @@ Every op accepts float32 or float64 arrays and returns that dtype; integer and b
 arrays are promoted to float64, float16 to float32. ``kernel_size``, ``stride``,
 ``padding`` and ``dilation`` take an int or an ``(h, w)`` pair of ints.
 """
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
-from threadpoolctl import ThreadpoolController
 
-from .checks import check_array, check_bool, check_number
-from .checks import check_int as _int
-from .checks import check_pair as _pair
+from ..checks import check_array, check_bool, check_number
+from ..checks import check_int as _int
+from ..checks import check_pair as _pair
 
 __all__ = [
     "conv_output_size", "conv2d_naive", "conv2d", "conv2d_backward", "im2col", "col2im",
@@ -129,8 +126,6 @@ def col2im(cols, x_shape, kernel_size, stride=1, padding=0, dilation=1):
 
 # ---------------------------------------------------------------- convolution
 _W_KERNEL = "w's kernel (w.shape[2:])"
-_CHUNK_BYTES = 1 << 22       # im2col columns are built a few images at a time, about 4 MiB
-_BLAS = []                   # threadpoolctl's handle on NumPy's BLAS, made on first use
 
 
 def _conv_args(x, w, b):
@@ -151,26 +146,6 @@ def _conv_args(x, w, b):
         dtype = np.result_type(dtype, b)
         b = b.astype(dtype, copy=False)
     return x.astype(dtype, copy=False), w.astype(dtype, copy=False), b
-
-
-def _map_batches(fn, N, per_image):
-    """[fn(slice) for each chunk of the batch]: chunks of about _CHUNK_BYTES of im2col columns.
-
-    When NumPy's BLAS may use several threads, the chunks run in that many Python threads
-    instead, each BLAS call on one thread: the copies and col2im then run in parallel too,
-    and no BLAS thread waits for a core that another process holds.
-    """
-    step = max(1, _CHUNK_BYTES // max(per_image, 1))
-    chunks = [slice(n, n + step) for n in range(0, N, step)]
-    if len(chunks) < 2:
-        return [fn(n) for n in chunks]
-    if not _BLAS:
-        _BLAS.append(ThreadpoolController().select(user_api="blas"))
-    workers = min(len(chunks), max([i["num_threads"] for i in _BLAS[0].info()], default=1))
-    if workers < 2:
-        return [fn(n) for n in chunks]
-    with _BLAS[0].limit(limits=1), ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(fn, chunks))
 
 
 def conv2d_naive(x, w, b=None, stride=1, padding=0, dilation=1):
@@ -199,20 +174,20 @@ def _cols_batch(x, geo):
 
 
 def conv2d(x, w, b=None, stride=1, padding=0, dilation=1):
-    """Vectorised cross-correlation: im2col, then one matrix product Y = W X_col."""
+    """Vectorised cross-correlation: im2col, then one matrix product Y = W X_col.
+
+    The readable version the book describes; ``cnnlib.scratch.fast.conv2d`` computes the same
+    in chunks on several threads.
+    """
     x, w, b = _conv_args(x, w, b)
     geo = _geometry(x.shape, w.shape[2:], stride, padding, dilation, _W_KERNEL)
-    (N, F), L = (x.shape[0], w.shape[0]), geo[-1][0] * geo[-1][1]
+    (N, F), out = (x.shape[0], w.shape[0]), geo[-1]
     W = w.reshape(F, -1)                                                 # (F, C*KH*KW)
-    y = np.empty((N, F, L), dtype=x.dtype)
-
-    def chunk(n):                                                        # a few images
-        Y = W @ _cols_batch(x[n], geo)                                   # Y = W X_col, (F, n*L)
-        y[n] = Y.reshape(F, -1, L).transpose(1, 0, 2)
-    _map_batches(chunk, N, W.shape[1] * L * x.itemsize)
+    Y = W @ _cols_batch(x, geo)                                          # Y = W X_col, (F, N*L)
+    y = np.ascontiguousarray(Y.reshape(F, N, *out).transpose(1, 0, 2, 3))
     if b is not None:
-        y += b[:, None]                                                  # + b per filter
-    return y.reshape(N, F, *geo[-1])
+        y += b[:, None, None]                                            # + b per filter
+    return y
 
 
 def conv2d_backward(dy, x, w, stride=1, padding=0, dilation=1):
@@ -220,24 +195,23 @@ def conv2d_backward(dy, x, w, stride=1, padding=0, dilation=1):
     x, w, _ = _conv_args(x, w, None)
     geo = _geometry(x.shape, w.shape[2:], stride, padding, dilation, _W_KERNEL)
     (N, C, _, _), (F, _, KH, KW), out = x.shape, w.shape, geo[-1]
-    L = out[0] * out[1]
-    dy = _array(dy, "dy", 4)
-    if dy.shape != (N, F, *out):
-        raise ValueError(f"dy must have the output's shape (N, F, OH, OW) = {(N, F, *out)}; "
-                         f"got {dy.shape}")
-    dy = dy.astype(x.dtype, copy=False).reshape(N, F, L)               # (N, F, L)
+    dy = _conv_dy(dy, x, F, out)
+    dY = dy.transpose(1, 0, 2, 3).reshape(F, -1)                         # (F, N*L)
     W = w.reshape(F, -1)                                                 # (F, C*KH*KW)
-    dx = np.empty_like(x)
-
-    def chunk(n):                                                        # a few images
-        X = _cols_batch(x[n], geo)                                       # X_col, (CKK, n*L)
-        dY = dy[n].transpose(1, 0, 2).reshape(F, -1)                     # (F, n*L), n >= 1
-        dX = (W.T @ dY).reshape(C, KH, KW, dY.shape[1] // L, *out)       # dL/dX_col = W^T dY
-        dx[n] = _fold(dX.transpose(3, 0, 1, 2, 4, 5), x[n].shape, geo)   # col2im
-        return dY @ X.T                                                  # this chunk's dL/dW
-    dW = sum(_map_batches(chunk, N, W.shape[1] * L * x.itemsize), np.zeros_like(W))
-    db = dy.sum(axis=(0, 2))                                             # dL/db = sum dY
+    dW = dY @ _cols_batch(x, geo).T                                      # dL/dW = dY X_col^T
+    dX = (W.T @ dY).reshape(C, KH, KW, N, *out)                          # dL/dX_col = W^T dY
+    dx = _fold(dX.transpose(3, 0, 1, 2, 4, 5), x.shape, geo)             # col2im
+    db = dy.sum(axis=(0, 2, 3))                                          # dL/db = sum dY
     return dx, dW.reshape(w.shape), db
+
+
+def _conv_dy(dy, x, F, out):
+    """The upstream gradient checked against the output's shape (N, F, OH, OW), in x's dtype."""
+    dy = _array(dy, "dy", 4)
+    if dy.shape != (x.shape[0], F, *out):
+        raise ValueError(f"dy must have the output's shape (N, F, OH, OW) = "
+                         f"{(x.shape[0], F, *out)}; got {dy.shape}")
+    return dy.astype(x.dtype, copy=False)
 
 
 # ---------------------------------------------------------------- pooling

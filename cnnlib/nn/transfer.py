@@ -5,8 +5,8 @@ sets a new Python attribute and freezes nothing. ``freeze(module)`` sets it on e
 """
 from torch import nn
 
-from .checks import check_int, check_number
-from .torch_checks import check_module
+from ..checks import check_int, check_number
+from ..torch_checks import check_module
 
 
 def freeze(module):

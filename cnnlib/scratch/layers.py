@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from . import functional as F
-from .checks import check_array, check_bool, check_int, check_ints, check_number, check_pair
+from ..checks import check_array, check_bool, check_int, check_ints, check_number, check_pair
 
 __all__ = ["Layer", "Conv2d", "ReLU", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "Flatten",
            "Linear", "Dropout", "SoftmaxCrossEntropy", "Sequential", "SGD", "Adam",
@@ -392,7 +392,7 @@ class Sequential:
     def __init__(self, *layers, input_shape=None):
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
-                raise TypeError(f"layer {i} must be a cnnlib.layers.Layer; got {layer!r}")
+                raise TypeError(f"layer {i} must be a cnnlib.scratch.layers.Layer; got {layer!r}")
         self.layers = list(layers)
         self.input_shape = None
         if input_shape is not None:
@@ -480,7 +480,7 @@ class _Optimizer:
         self.layers = model.layers if isinstance(model, Sequential) else model
         if isinstance(self.layers, (str, bytes)) or not isinstance(self.layers, (list, tuple)) \
                 or not all(isinstance(layer, Layer) for layer in self.layers):
-            raise TypeError(f"model must be a Sequential or a list of cnnlib.layers.Layer; got "
+            raise TypeError(f"model must be a Sequential or a list of cnnlib.scratch.layers.Layer; got "
                             f"{model!r:.80}")
         self.layers = list(self.layers)
         self.lr, self.state = check_number(lr, "lr", 0, open_min=True), {}

@@ -2,7 +2,7 @@
 import numpy as np
 
 from . import functional as F
-from .checks import check_array, check_callable, check_int, check_ints, check_shape
+from ..checks import check_array, check_callable, check_int, check_ints, check_shape
 
 __all__ = ["reduction_rate", "receptive_field", "shift", "pooled_change", "head_params",
            "winner_counts", "max_pool_grad_lesson"]

@@ -1,7 +1,7 @@
 """Numerical gradients by central differences, and the relative error used by every check."""
 import numpy as np
 
-from .checks import check_callable, check_number
+from ..checks import check_callable, check_number
 
 
 def numerical_gradient(f, x, h=1e-5):

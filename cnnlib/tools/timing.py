@@ -5,7 +5,7 @@ import time
 import torch
 from threadpoolctl import threadpool_limits
 
-from .checks import check_callable, check_int
+from ..checks import check_callable, check_int
 
 
 def best_time(fn, repeat=5):

@@ -13,8 +13,8 @@ from collections import OrderedDict
 import torch
 from torch import nn
 
-from .checks import check_bool, check_int, check_ints, check_number
-from .torch_checks import check_module
+from ..checks import check_bool, check_int, check_ints, check_number
+from ..torch_checks import check_module
 
 __all__ = [
     "LeNet5", "lenet5", "lenet5_original",
