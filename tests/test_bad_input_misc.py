@@ -12,8 +12,12 @@ from torch import nn
 
 from badinput import case_test, table
 from cnnlib.figures import architectures as FA
+from cnnlib.figures import batchnorm as FB
+from cnnlib.figures import cam as FC
 from cnnlib.figures import experiments as FE
 from cnnlib.figures import images as FI
+from cnnlib.figures import pooling as FP
+from cnnlib.figures import scratch as FS
 from cnnlib.figures import training as TP
 from cnnlib.nn import architectures as AR
 from cnnlib.nn import experiments as E
@@ -398,6 +402,51 @@ CASES += table("cnnlib.tools.bench", [
      "lesson must be", "total_time"),
     ("speedup", "a ratio", lambda: B.speedup({"t80": 10.0}, {"t80": 95.0, "total_time": 99.0}),
      None, lambda r: r == (9.5, False)),
+])
+
+
+# ---------------------------------------------------------------- the chapters' figures
+ARCH_RUN = {"val_acc": [0.5, 0.6], "test_acc": 0.6, "params": 1000, "mflops": 1.0}
+CASES += table("cnnlib.figures", [
+    ("pooling.shift_change_bars", "list", lambda: FP.shift_change_bars([0.1]), TV, "change must be",
+     "dict"),
+    ("pooling.shift_change_bars", "drawn", lambda: FP.shift_change_bars({"a": 0.1, "b": 0.2}), None,
+     lambda fig: len(fig.axes[0].patches) == 2),
+    ("pooling.pooling_views", "no rows", lambda: FP.pooling_views({}, [("x", None)]), TV,
+     "rows must be", "non-empty dict"),
+    ("pooling.pooling_views", "column not a pair", lambda: FP.pooling_views(
+        {"a": np.zeros((1, 1, 4, 4))}, ["x"]), VE, "columns must be", "(title, pool or None)"),
+    ("batchnorm.running_stats_figure", "empty", lambda: FB.running_stats_figure({}, 0, 1), TV,
+     "curves must be", "non-empty dict"),
+    ("batchnorm.running_stats_figure", "one column", lambda: FB.running_stats_figure(
+        {0.1: np.zeros((5, 1))}, 0, 1), VE, "curves[0.1]", "(steps, 2)"),
+    ("scratch.digit_row", "float idx", lambda: FS.digit_row(np.zeros((3, 1, 4, 4)), [0, 1, 2],
+                                                            np.array([0.5])), VE, "idx must be",
+     "integer index"),
+    ("scratch.digit_row", "3-D X", lambda: FS.digit_row(np.zeros((3, 4, 4)), [0, 1, 2], [0]), VE,
+     "X must be", "(N, 1, H, W)"),
+    ("scratch.show_digit", "2-D digit", lambda: FS.show_digit(np.zeros((4, 4)), "t"), VE,
+     "digit must be", "(1, H, W)"),
+    ("training.early_stopping_plot", "not a history", lambda: TP.early_stopping_plot(
+        [1, 2], 1, 2, "t"), TV, "history must be", "'train_loss'"),
+    ("training.early_stopping_plot", "best epoch 0", lambda: TP.early_stopping_plot(
+        hist(), 0, 2, "t"), VE, "best_epoch", ">= 1"),
+    ("training.grad_norm_steps", "epochs 0", lambda: TP.grad_norm_steps([1.0, 2.0], 0), VE,
+     "epochs", ">= 1"),
+    ("training.grad_norm_steps", "2-D norms", lambda: TP.grad_norm_steps([[1.0]], 1), VE,
+     "norms must be", "(steps,)"),
+    ("training.architecture_panels", "missing key", lambda: TP.architecture_panels(
+        {"a": {"val_acc": [0.5]}}, ["a"], "t"), TV, "runs must be", "'mflops'"),
+    ("training.architecture_panels", "names short", lambda: TP.architecture_panels(
+        {"a": ARCH_RUN, "b": ARCH_RUN}, ["a"], "t"), VE, "names must hold", "one name per run"),
+    ("training.seed_bars", "empty runs", lambda: TP.seed_bars({"a": []}, 0.5, "y", "t"), TV,
+     "results must be", "accuracy per seed"),
+    ("training.seed_bars", "chance 2", lambda: TP.seed_bars({"a": [0.6]}, 2, "y", "t"), VE,
+     "chance", "in [0, 1]"),
+    ("cam.sanity_cascade_plot", "empty", lambda: FC.sanity_cascade_plot([], 0.1), VE,
+     "cascade must be", "(layer name, correlation, ...)"),
+    ("cam.sanity_cascade_plot", "chance 'a'", lambda: FC.sanity_cascade_plot([("l", 0.5)], "a"),
+     TV, "chance", "a real number"),
 ])
 
 

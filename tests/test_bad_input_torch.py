@@ -166,7 +166,22 @@ CASES += table("cnnlib.tools.timing", [
     ("best_time", "fn not callable", lambda: TI.best_time(3), TV, "fn must be", "function"),
     ("best_time", "repeat 0", lambda: TI.best_time(lambda: None, 0), VE, "repeat", ">= 1"),
     ("best_time", "repeat 1.5", lambda: TI.best_time(lambda: None, 1.5), TV, "repeat", "an int"),
+    ("timed", "fn not callable", lambda: TI.timed(3), TV, "fn must be", "function"),
+    ("timed", "result and seconds", lambda: TI.timed(lambda: 7), None,
+     lambda r: r[0] == 7 and r[1] >= 0),
+    ("median_time", "fn not callable", lambda: TI.median_time("f"), TV, "fn must be", "function"),
+    ("median_time", "repeat 0", lambda: TI.median_time(lambda: None, 0), VE, "repeat", ">= 1"),
+    ("median_time", "warmup -1", lambda: TI.median_time(lambda: None, 3, -1), VE, "warmup", ">= 0"),
+    ("torch_threads", "n 0", lambda: TI.torch_threads(0).__enter__(), VE, "n", ">= 1"),
+    ("torch_threads", "restores the count", lambda: _threads_restored(), None, bool),
 ])
+
+
+def _threads_restored():
+    before = torch.get_num_threads()
+    with TI.torch_threads(1):
+        inside = torch.get_num_threads()
+    return inside == 1 and torch.get_num_threads() == before
 
 # ---------------------------------------------------------------- cnnlib.scratch
 CASES += table("cnnlib", [

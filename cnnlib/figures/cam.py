@@ -7,7 +7,7 @@ import torch
 from ..checks import check_int, check_number
 from ..nn.cam import filters_rgb
 
-__all__ = ["overlay", "plot_filters", "plot_feature_maps", "plot_overlays"]
+__all__ = ["overlay", "plot_filters", "plot_feature_maps", "plot_overlays", "sanity_cascade_plot"]
 
 
 # ---------------------------------------------------------------- overlay
@@ -121,4 +121,25 @@ def plot_overlays(images, columns, row_titles=None, alpha=0.5, size=1.5):
                 axes[i, j].set_title(title)
     axes[0, 0].set_title("入力")
     fig.tight_layout()
+    return fig
+
+
+def sanity_cascade_plot(cascade, chance):
+    """Cascading randomization: the rank correlation with the trained model's maps after each
+    step ``cascade = [(layers randomized so far, correlation, ...), ...]``, against ``chance``
+    (the correlation of maps of different images)."""
+    if not cascade or any(not (isinstance(c, (tuple, list)) and len(c) >= 2) for c in cascade):
+        raise ValueError(f"cascade must be a non-empty list of (layer name, correlation, ...) "
+                         f"rows; got {cascade!r:.60}")
+    chance = check_number(chance, "chance", -1, 1)
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    ax.plot(range(len(cascade)), [c[1] for c in cascade], "o-", label="元の地図との順位相関（中央値）")
+    ax.axhline(chance, color="gray", ls="--", lw=1, label="基準：別の画像の地図との相関")
+    ax.axhline(0, color="gray", lw=0.5)
+    ax.legend(fontsize=8)
+    ax.set_xticks(range(len(cascade)), [c[0] for c in cascade], rotation=45, ha="right", fontsize=8)
+    ax.set_ylabel("順位相関")
+    ax.set_xlabel("ここまでの層（上から）を乱数に置き換え")
+    ax.set_title("カスケード型ランダム化による Grad-CAM のサニティチェック")
+    ax.set_ylim(-0.5, 1.05)
     return fig

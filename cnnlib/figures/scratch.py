@@ -5,7 +5,8 @@ import numpy as np
 from ..checks import check_array, check_int
 from ..scratch.train import smooth
 
-__all__ = ["plot_history", "filter_mosaic", "plot_filter_mosaic", "plot_maps"]
+__all__ = ["plot_history", "filter_mosaic", "plot_filter_mosaic", "plot_maps", "digit_row",
+           "show_digit"]
 
 
 def plot_history(histories, steps_per_epoch, window=50):
@@ -81,4 +82,27 @@ def plot_maps(maps, title, ncols=8):
         ax.imshow(m, cmap="gray", vmin=vmin, vmax=vmax)
         ax.set_title(f"チャネル {k}", fontsize=8, pad=3)
     fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def digit_row(X, y, idx):
+    """The digits ``X[idx]`` (N, 1, H, W) in one row, each titled with its label ``y``."""
+    X, idx = check_array(X, "X", 4, "(N, 1, H, W)"), np.asarray(idx)
+    if idx.ndim != 1 or not len(idx) or idx.dtype.kind not in "iu":
+        raise ValueError(f"idx must be a 1-D array of at least one integer index; got {idx!r:.60}")
+    fig, axes = plt.subplots(1, len(idx), figsize=(len(idx), 1.4), squeeze=False)
+    for ax, i in zip(axes[0], idx):
+        ax.imshow(X[i, 0], cmap="gray")
+        ax.set_title(f"ラベル {y[i]}", fontsize=9)
+        ax.axis("off")
+    return fig
+
+
+def show_digit(digit, title):
+    """One small image (1, H, W) with its title."""
+    digit = check_array(digit, "digit", 3, "(1, H, W)")
+    fig = plt.figure(figsize=(1.6, 1.6))
+    plt.imshow(digit[0], cmap="gray")
+    plt.title(title, fontsize=9)
+    plt.axis("off")
     return fig

@@ -268,3 +268,80 @@ def grad_norm_plot(runs, *, title, ax=None):
     ax.grid(alpha=0.3)
     ax.figure.tight_layout()
     return ax.figure
+
+
+def early_stopping_plot(history, best_epoch, stop_epoch, title):
+    """Training and validation loss per epoch of a run trained to the end (``history`` from
+    ``fit``), with the best epoch and the epoch where early stopping stopped."""
+    if not isinstance(history, dict) or not {"epoch", "train_loss", "test_loss"} <= set(history):
+        raise TypeError(f"history must be fit's History with 'epoch', 'train_loss' and "
+                        f"'test_loss'; got {history!r:.60}")
+    best_epoch, stop_epoch = check_int(best_epoch, "best_epoch", 1), check_int(stop_epoch,
+                                                                               "stop_epoch", 1)
+    fig, ax = plt.subplots(figsize=(6.4, 3.4))
+    ax.plot(history["epoch"], history["train_loss"], "--", label="訓練損失")
+    ax.plot(history["epoch"], history["test_loss"], "o-", ms=3, label="検証損失")
+    ax.axvline(best_epoch, color="C2", ls=":", label=f"最良のエポック {best_epoch}")
+    ax.axvline(stop_epoch, color="C3", ls="--", lw=1, label=f"早期終了で停止 {stop_epoch}")
+    ax.set(xlabel="エポック", ylabel="損失", title=title)
+    ax.legend(fontsize=8); ax.grid(alpha=0.3)
+    return fig
+
+
+def grad_norm_steps(norms, epochs, title="本編の学習中の勾配ノルム"):
+    """Gradient norm per step of one run (log y), dotted lines between its ``epochs`` epochs."""
+    norms, epochs = check_array(norms, "norms", 1, "(steps,)"), check_int(epochs, "epochs", 1)
+    fig, ax = plt.subplots(figsize=(7, 3))
+    ax.semilogy(norms, lw=0.8)
+    steps_per_epoch = len(norms) // epochs
+    for e in range(1, epochs):
+        ax.axvline(e * steps_per_epoch, color="gray", lw=0.5, ls=":")
+    ax.set(xlabel="ステップ（点線はエポックの区切り）", ylabel="勾配ノルム", title=title)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def architecture_panels(runs, names, suptitle):
+    """Validation accuracy per epoch, test accuracy, parameters and MFLOP per image of several
+    architectures, ``runs = {key: {'val_acc', 'test_acc', 'params', 'mflops'}}``, side by side."""
+    if not isinstance(runs, dict) or not runs or any(
+            not {"val_acc", "test_acc", "params", "mflops"} <= set(r) for r in runs.values()):
+        raise TypeError(f"runs must be a non-empty dict {{key: {{'val_acc', 'test_acc', 'params', "
+                        f"'mflops'}}}}; got {runs!r:.60}")
+    if len(names) != len(runs):
+        raise ValueError(f"names must hold one name per run ({len(runs)}); got {len(names)}")
+    fig, axes = plt.subplots(1, 4, figsize=(15, 3.4))
+    for name, r in zip(names, runs.values()):
+        axes[0].plot(range(1, len(r["val_acc"]) + 1), r["val_acc"], "o-", ms=3, label=name)
+    axes[0].set(xlabel="エポック", ylabel="検証正解率", title="検証正解率の推移")
+    axes[0].legend(fontsize=8); axes[0].grid(alpha=0.3)
+    bar([r["test_acc"] for r in runs.values()], names, "正解率", "テスト正解率（最後に1回）", ax=axes[1])
+    bar([r["params"] / 1e3 for r in runs.values()], names, "千パラメータ", "パラメータ数", fmt="{:.0f}",
+        color="C1", ax=axes[2])
+    bar([r["mflops"] for r in runs.values()], names, "MFLOP/枚", "1枚あたりの計算量（順伝播）",
+        fmt="{:.1f}", color="C2", ax=axes[3])
+    fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def seed_bars(results, chance, ylabel, title):
+    """One bar per method at the mean of its runs ``{method: [accuracy per seed]}``, a dot per
+    run, and a dashed line at the ``chance`` level."""
+    if not isinstance(results, dict) or not results or any(not len(v) for v in results.values()):
+        raise TypeError(f"results must be a non-empty dict {{method: [accuracy per seed]}}; got "
+                        f"{results!r:.60}")
+    chance = check_number(chance, "chance", 0, 1)
+    fig, ax = plt.subplots(figsize=(7.5, 3.4))
+    for i, (method, accs) in enumerate(results.items()):
+        ax.bar(i, np.mean(accs), color=f"C{i}", alpha=0.5)
+        ax.plot([i] * len(accs), accs, "o", color=f"C{i}", ms=5)
+        ax.text(i, max(accs) + 0.01, f"{np.mean(accs):.3f}", ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(range(len(results)), list(results), rotation=15)
+    ax.axhline(chance, color="gray", ls="--", lw=1, label=f"当て推量 {chance:g}")
+    lo = min(min(v) for v in results.values())
+    ax.set_ylim(min(chance - 0.05, lo - 0.05), 1.0)
+    ax.set(ylabel=ylabel, title=title)
+    ax.legend(fontsize=8); ax.grid(alpha=0.3, axis="y")
+    fig.tight_layout()
+    return fig
