@@ -32,7 +32,10 @@ def _rand(n, gen, device):
 
 
 def random_flip(X, p=0.5, generator=None):
-    """Flip each image left-right with probability ``p``."""
+    """Flip each image left-right with probability ``p``.
+
+    本書: 第7章
+    """
     _check_batch(X)
     check_number(p, "p", 0, 1)
     _generator(generator)
@@ -41,7 +44,10 @@ def random_flip(X, p=0.5, generator=None):
 
 
 def random_crop(X, padding=4, mode="constant", generator=None):
-    """Pad by ``padding`` ('constant' zeros or 'reflect') and crop back at a random offset."""
+    """Pad by ``padding`` ('constant' zeros or 'reflect') and crop back at a random offset.
+
+    本書: 第7章
+    """
     _check_batch(X)
     _generator(generator)
     padding, mode = check_int(padding, "padding", 0), check_choice(mode, "mode",
@@ -63,7 +69,10 @@ def random_crop(X, padding=4, mode="constant", generator=None):
 
 
 def cutout(X, size=8, fill=0, generator=None):
-    """Set a ``size`` x ``size`` square (centre uniform over the image, clipped) to ``fill``."""
+    """Set a ``size`` x ``size`` square (centre uniform over the image, clipped) to ``fill``.
+
+    本書: 第7章
+    """
     _check_batch(X)
     _generator(generator)
     check_number(fill, "fill")
@@ -80,7 +89,10 @@ def cutout(X, size=8, fill=0, generator=None):
 
 
 def mixup(X, y, alpha=1.0, generator=None):
-    """Mixup: ``lam*X + (1-lam)*X[perm]``, lam ~ Beta(alpha, alpha); returns (Xm, y, y[perm], lam)."""
+    """Mixup: ``lam*X + (1-lam)*X[perm]``, lam ~ Beta(alpha, alpha); returns (Xm, y, y[perm], lam).
+
+    本書: 第7章
+    """
     _check_batch(X)
     _generator(generator)
     check_number(alpha, "alpha", 0, open_min=True)
@@ -100,14 +112,20 @@ def _beta(alpha, generator=None):
 
 
 def mixup_loss(logits, y_a, y_b, lam, loss_fn=F.cross_entropy):
-    """The Mixup loss ``lam*loss(y_a) + (1-lam)*loss(y_b)``."""
+    """The Mixup loss ``lam*loss(y_a) + (1-lam)*loss(y_b)``.
+
+    本書: 第7章
+    """
     check_number(lam, "lam", 0, 1)
     check_callable(loss_fn, "loss_fn")
     return lam * loss_fn(logits, y_a) + (1 - lam) * loss_fn(logits, y_b)
 
 
 def mixup_targets(y_a, y_b, lam, num_classes):
-    """Soft targets ``lam*onehot(y_a) + (1-lam)*onehot(y_b)`` (same loss as ``mixup_loss`` for CE)."""
+    """Soft targets ``lam*onehot(y_a) + (1-lam)*onehot(y_b)`` (same loss as ``mixup_loss`` for CE).
+
+    本書: 第7章
+    """
     check_number(lam, "lam", 0, 1)
     num_classes = check_int(num_classes, "num_classes", 1)
     check_labels(y_a, "y_a", num_classes)
@@ -125,6 +143,8 @@ class AlternatingFlipBatches:
     so every two consecutive epochs show each image both ways; independent random flips show
     the same view twice in a row half of the time. Pass it to ``fit`` as the training data
     (and use ``Augment(flip=False, ...)`` for the rest of the augmentation).
+
+    本書: 章のコードからは直接使いません
     """
 
     def __init__(self, X, y, batch_size=512, seed=None):
@@ -150,7 +170,10 @@ class AlternatingFlipBatches:
 
 
 class Augment:
-    """Batch augmentation for ``fit``: flip, crop (padding), Cutout and Mixup, in that order."""
+    """Batch augmentation for ``fit``: flip, crop (padding), Cutout and Mixup, in that order.
+
+    本書: 第7章
+    """
 
     def __init__(self, flip=True, crop=4, crop_mode="reflect", cutout=0, mixup=0.0,
                  num_classes=10, seed=None):

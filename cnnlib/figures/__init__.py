@@ -20,6 +20,8 @@ def setup_japanese_font():
     The bundled file is pinned by requirements.txt; the system's is not. So every other file that
     calls itself IPAexGothic is dropped from matplotlib's list, and a figure looks the same on
     every machine.
+
+    本書: 章のコードからは直接使いません
     """
     bundled = Path(matplotlib_fontja.get_font_ttf_path()).resolve()
     fm.fontManager.ttflist = [f for f in fm.fontManager.ttflist

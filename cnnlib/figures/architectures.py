@@ -11,7 +11,10 @@ _TIMELINE_OFFSET = {"LeNet-5": (0, 14), "AlexNet": (-30, 12), "VGG-16": (0, 12),
 
 
 def timeline_figure(stats):
-    """Year against parameter count (log scale), each point labelled with its key idea."""
+    """Year against parameter count (log scale), each point labelled with its key idea.
+
+    本書: 第4章
+    """
     _check_stats(stats, ("year", "params", "idea"))
     fig, ax = plt.subplots(figsize=(9.5, 4.8))
     ax.plot([v["year"] for v in stats.values()], [v["params"] for v in stats.values()],
@@ -33,7 +36,10 @@ _SCATTER_OFFSET = {"GoogLeNet": (6, -12, "left"), "EfficientNet-B0": (-7, 5, "ri
 
 
 def params_flops_figure(stats, highlight="LeNet-5"):
-    """FLOPs against parameters, both on log scales."""
+    """FLOPs against parameters, both on log scales.
+
+    本書: 第4章
+    """
     _check_stats(stats, ("params", "flops"))
     fig, ax = plt.subplots(figsize=(8, 5))
     for name, v in stats.items():

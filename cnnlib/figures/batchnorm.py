@@ -10,7 +10,10 @@ __all__ = ["running_stats_figure"]
 
 def running_stats_figure(curves, true_mean, true_var):
     """Running mean and variance per step for ``{momentum: array (steps, 2)}`` against the true
-    values (dashed)."""
+    values (dashed).
+
+    本書: 第5章
+    """
     if not isinstance(curves, dict) or not curves:
         raise TypeError(f"curves must be a non-empty dict {{momentum: (steps, 2) array}}; got "
                         f"{curves!r:.60}")

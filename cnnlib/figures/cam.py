@@ -23,7 +23,10 @@ def _as_hwc(image):
 
 
 def overlay(image, cam, alpha=0.5, cmap="jet"):
-    """Blend an RGB float image in [0, 1] with a heatmap of ``cam`` (H, W) in [0, 1]."""
+    """Blend an RGB float image in [0, 1] with a heatmap of ``cam`` (H, W) in [0, 1].
+
+    本書: 章のコードからは直接使いません
+    """
     img = _as_hwc(image)
     m = cam.detach().cpu().numpy() if torch.is_tensor(cam) else np.asarray(cam, dtype=float)
     if m.shape != img.shape[:2]:
@@ -53,7 +56,10 @@ def _grid(nrows, ncols, size):
 
 
 def plot_filters(weight, ncols=8, title=None, size=0.9):
-    """The first-layer RGB filters as a grid of small images."""
+    """The first-layer RGB filters as a grid of small images.
+
+    本書: 第8章
+    """
     img = filters_rgb(weight)
     nrows = -(-len(img) // check_int(ncols, "ncols", 1))
     fig, axes = _grid(nrows, ncols, size)
@@ -68,7 +74,10 @@ def plot_filters(weight, ncols=8, title=None, size=0.9):
 
 
 def plot_feature_maps(acts, n=8, image=None, size=1.2):
-    """One row per layer: the first ``n`` channels of each (C, h, w) activation in ``acts``."""
+    """One row per layer: the first ``n`` channels of each (C, h, w) activation in ``acts``.
+
+    本書: 第8章
+    """
     if not isinstance(acts, dict) or not acts:
         raise TypeError(f"acts must be a non-empty dict name -> activation (C, h, w); got "
                         f"{type(acts).__name__ if not isinstance(acts, dict) else 'an empty dict'}")
@@ -98,7 +107,10 @@ def plot_feature_maps(acts, n=8, image=None, size=1.2):
 
 
 def plot_overlays(images, columns, row_titles=None, alpha=0.5, size=1.5):
-    """Grid: one row per image; the input, then one overlay column per (title -> maps (N, H, W))."""
+    """Grid: one row per image; the input, then one overlay column per (title -> maps (N, H, W)).
+
+    本書: 第8章
+    """
     imgs = [_as_hwc(im) for im in images]
     if not imgs or not isinstance(columns, dict):
         raise TypeError("images must hold at least one image and columns must be a dict "
@@ -127,7 +139,10 @@ def plot_overlays(images, columns, row_titles=None, alpha=0.5, size=1.5):
 def sanity_cascade_plot(cascade, chance):
     """Cascading randomization: the rank correlation with the trained model's maps after each
     step ``cascade = [(layers randomized so far, correlation, ...), ...]``, against ``chance``
-    (the correlation of maps of different images)."""
+    (the correlation of maps of different images).
+
+    本書: 第8章
+    """
     if not cascade or any(not (isinstance(c, (tuple, list)) and len(c) >= 2) for c in cascade):
         raise ValueError(f"cascade must be a non-empty list of (layer name, correlation, ...) "
                          f"rows; got {cascade!r:.60}")

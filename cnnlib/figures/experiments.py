@@ -10,7 +10,10 @@ __all__ = ["grad_flow_figure", "bn_lr_figure", "dropout_figure"]
 
 
 def grad_flow_figure(runs, depth):
-    """Per-layer gradient norms at the first and last step, and the loss, plain vs residual."""
+    """Per-layer gradient norms at the first and last step, and the loss, plain vs residual.
+
+    本書: 第4章
+    """
     _check_runs(runs, ("loss", "norms"), "grad_flow_runs")
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
     colors = {PLAIN: "#c62828", RESIDUAL: "#1565c0"}
@@ -39,6 +42,8 @@ def bn_lr_figure(results, smooth=20):
 
     ``results`` is ``{seed: bn_lr_runs(...)}``; every seed is drawn (first seed solid, then
     dashed, dotted, ...), so the figure shows how much the runs differ.
+
+    本書: 第5章
     """
     if not (isinstance(results, dict) and results
             and all(isinstance(seed, int) for seed in results)):
@@ -71,7 +76,10 @@ def bn_lr_figure(results, smooth=20):
 
 def dropout_figure(runs, title):
     """Per p, the mean over seeds (line) and the seeds' range (band) of: accuracy (train dashed,
-    validation solid), train - validation accuracy, validation loss; one point per evaluation."""
+    validation solid), train - validation accuracy, validation loss; one point per evaluation.
+
+    本書: 第6章
+    """
     _check_runs(runs, _DROPOUT_KEYS, "dropout_runs")
     fig, axes = plt.subplots(1, 3, figsize=(14, 3.8))
     ps = sorted({p for p, _ in runs})

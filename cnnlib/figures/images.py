@@ -20,6 +20,8 @@ def show_images(images, titles, suptitle=None, ncols=None, cmap="gray", signed=F
     """Images side by side with Japanese titles.
 
     ``signed`` (one bool, or one per image) draws with a red-blue map centred on 0 and a colorbar.
+
+    本書: 第1章
     """
     import numpy as np
     if not len(images) or len(images) != len(titles):

@@ -9,7 +9,10 @@ __all__ = ["shift_change_bars", "pooling_views"]
 
 
 def shift_change_bars(change, title="プーリングとずれへの頑健さ（MNIST）"):
-    """Horizontal bars of ``{setting: mean relative change}``, the first setting on top."""
+    """Horizontal bars of ``{setting: mean relative change}``, the first setting on top.
+
+    本書: 第2章
+    """
     if not isinstance(change, dict) or not change:
         raise TypeError(f"change must be a non-empty dict {{setting: relative change}}; got "
                         f"{change!r:.60}")
@@ -22,7 +25,10 @@ def shift_change_bars(change, title="プーリングとずれへの頑健さ（M
 
 def pooling_views(rows, columns):
     """Grid of images: one row per ``{name: image (1, 1, H, W)}``, one column per
-    ``(title, pool)`` (``pool`` maps an image to its pooled image; None shows the input)."""
+    ``(title, pool)`` (``pool`` maps an image to its pooled image; None shows the input).
+
+    本書: 第2章
+    """
     if not isinstance(rows, dict) or not rows:
         raise TypeError(f"rows must be a non-empty dict {{name: image (1, 1, H, W)}}; got "
                         f"{rows!r:.60}")

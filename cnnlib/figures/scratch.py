@@ -10,7 +10,10 @@ __all__ = ["plot_history", "filter_mosaic", "plot_filter_mosaic", "plot_maps", "
 
 
 def plot_history(histories, steps_per_epoch, window=50):
-    """Loss (smoothed per step) and validation accuracy per epoch for several runs."""
+    """Loss (smoothed per step) and validation accuracy per epoch for several runs.
+
+    本書: 第3章
+    """
     steps_per_epoch, window = check_int(steps_per_epoch, "steps_per_epoch", 1), check_int(
         window, "window", 1)
     if not isinstance(histories, dict) or not histories:
@@ -39,6 +42,8 @@ def filter_mosaic(W, max_in=8):
     """Filters (F, C, k, k) tiled into one image: rows = input channels, columns = filters.
 
     Each input channel's row is scaled by its largest |weight| to [-1, 1]; NaN separates tiles.
+
+    本書: 章のコードからは直接使いません
     """
     W = check_array(W, "W", 4, "(F, C, k, k)").astype(np.float64)
     F_, C, kh, kw = W.shape
@@ -52,7 +57,10 @@ def filter_mosaic(W, max_in=8):
 
 
 def plot_filter_mosaic(W, title, max_in=8):
-    """Filters W (F, C, k, k) as one mosaic: a row per input channel (up to max_in), a column per filter."""
+    """Filters W (F, C, k, k) as one mosaic: a row per input channel (up to max_in), a column per filter.
+
+    本書: 第3章
+    """
     mosaic = filter_mosaic(W, max_in)
     F_, C = np.asarray(W).shape[0], min(np.asarray(W).shape[1], max_in)
     unit = 0.9 if C <= 2 else 0.55                       # single-row mosaics drawn larger
@@ -69,7 +77,10 @@ def plot_filter_mosaic(W, title, max_in=8):
 def plot_maps(maps, title, ncols=8):
     """Feature maps (K, H, W) of one image as a grid, all on one grey scale (0, or the smallest
     value if negative, = black; the largest value in ``maps`` = white), each map labelled with its
-    channel number above it."""
+    channel number above it.
+
+    本書: 第3章
+    """
     maps, ncols = check_array(maps, "maps", 3, "(K, H, W)"), check_int(ncols, "ncols", 1)
     nrows = -(-len(maps) // ncols)
     vmin = min(0.0, float(maps.min()))
@@ -86,7 +97,10 @@ def plot_maps(maps, title, ncols=8):
 
 
 def digit_row(X, y, idx):
-    """The digits ``X[idx]`` (N, 1, H, W) in one row, each titled with its label ``y``."""
+    """The digits ``X[idx]`` (N, 1, H, W) in one row, each titled with its label ``y``.
+
+    本書: 第3章
+    """
     X, idx = check_array(X, "X", 4, "(N, 1, H, W)"), np.asarray(idx)
     if idx.ndim != 1 or not len(idx) or idx.dtype.kind not in "iu":
         raise ValueError(f"idx must be a 1-D array of at least one integer index; got {idx!r:.60}")
@@ -99,7 +113,10 @@ def digit_row(X, y, idx):
 
 
 def show_digit(digit, title):
-    """One small image (1, H, W) with its title."""
+    """One small image (1, H, W) with its title.
+
+    本書: 第3章
+    """
     digit = check_array(digit, "digit", 3, "(1, H, W)")
     fig = plt.figure(figsize=(1.6, 1.6))
     plt.imshow(digit[0], cmap="gray")

@@ -32,14 +32,20 @@ ARCHITECTURES = [  # (year, name, builder, input size, key idea)
 
 
 def on_meta(builder, *args, **kwargs):
-    """Build a model on the meta device: shapes, parameter counts and FLOPs, no weights."""
+    """Build a model on the meta device: shapes, parameter counts and FLOPs, no weights.
+
+    本書: 第4章
+    """
     check_callable(builder, "builder", "a function or class that builds a model")
     with torch.device("meta"):
         return builder(*args, **kwargs)
 
 
 def architecture_stats(archs=ARCHITECTURES):
-    """{name: {year, params, flops, idea}} for (year, name, builder, input size, idea) rows."""
+    """{name: {year, params, flops, idea}} for (year, name, builder, input size, idea) rows.
+
+    本書: 第4章
+    """
     stats = {}
     for i, row in enumerate(archs):
         if not (isinstance(row, (tuple, list)) and len(row) == 5):
@@ -59,6 +65,8 @@ def measured_receptive_field(kernel_sizes, size=15):
 
     Measured, not computed by formula: backpropagate from the centre output through
     all-ones kernels and count the input rows with a non-zero gradient.
+
+    本書: 第4章
     """
     ks = list(check_ints(kernel_sizes, "kernel_sizes", 1, kind="a list of odd positive ints"))
     if any(k % 2 == 0 for k in ks):

@@ -33,7 +33,10 @@ __all__ = ["GradCAM", "GradCAMPlusPlus", "occlusion", "capture_activations", "ra
 # ---------------------------------------------------------------- validation helpers
 
 def resolve_layer(model, layer):
-    """The submodule ``layer`` of ``model``, given as a module or a dotted name."""
+    """The submodule ``layer`` of ``model``, given as a module or a dotted name.
+
+    本書: 章のコードからは直接使いません
+    """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     if isinstance(layer, str):
@@ -54,14 +57,20 @@ def resolve_layer(model, layer):
 
 
 def expected_channels(model):
-    """Input channels of the model's first Conv2d (None if it has none)."""
+    """Input channels of the model's first Conv2d (None if it has none).
+
+    本書: 章のコードからは直接使いません
+    """
     check_module(model)
     conv = next((m for m in model.modules() if isinstance(m, nn.Conv2d)), None)
     return None if conv is None else conv.in_channels
 
 
 def check_images(model, x):
-    """Raise a clear error unless ``x`` is a float (B, C, H, W) batch the model accepts."""
+    """Raise a clear error unless ``x`` is a float (B, C, H, W) batch the model accepts.
+
+    本書: 章のコードからは直接使いません
+    """
     if not torch.is_tensor(x):
         raise TypeError(f"x must be a torch.Tensor of shape (B, C, H, W), got "
                         f"{type(x).__name__}; convert with torch.as_tensor(...)")
@@ -79,7 +88,10 @@ def check_images(model, x):
 
 
 def class_indices(target, logits):
-    """Targets as a long tensor (B,): None -> predicted class; int, list or tensor of ints."""
+    """Targets as a long tensor (B,): None -> predicted class; int, list or tensor of ints.
+
+    本書: 章のコードからは直接使いません
+    """
     B, K = check_tensor(logits, "logits", 2, "(B, K)").shape
     if target is None:
         return logits.argmax(1)
@@ -115,7 +127,10 @@ def _check_logits(out):
 
 @contextlib.contextmanager
 def eval_mode(model):
-    """Run ``model`` in eval mode, then restore every submodule's own training flag."""
+    """Run ``model`` in eval mode, then restore every submodule's own training flag.
+
+    本書: 章のコードからは直接使いません
+    """
     check_module(model)
     modes = [(m, m.training) for m in model.modules()]
     model.eval()
@@ -127,14 +142,20 @@ def eval_mode(model):
 
 
 def scale_maps(maps):
-    """Positive part of (B, H, W) maps scaled to [0, 1] per map (all-zero maps stay zero)."""
+    """Positive part of (B, H, W) maps scaled to [0, 1] per map (all-zero maps stay zero).
+
+    本書: 第8章
+    """
     m = check_tensor(maps, "maps", 3, "(B, H, W)", floating=True).clamp_min(0)
     peak = m.flatten(1).amax(1).clamp_min(torch.finfo(m.dtype).tiny)
     return m / peak[:, None, None]
 
 
 def upsample_and_scale(raw, size):
-    """Bilinear upsampling of (B, h, w) maps to ``size``, then scaled to [0, 1] per map."""
+    """Bilinear upsampling of (B, h, w) maps to ``size``, then scaled to [0, 1] per map.
+
+    本書: 章のコードからは直接使いません
+    """
     check_tensor(raw, "raw", 3, "(B, h, w)", floating=True)
     size = check_pair(tuple(size) if isinstance(size, torch.Size) else size, "size")
     up = F.interpolate(raw[:, None], size=size, mode="bilinear", align_corners=False)[:, 0]
@@ -151,6 +172,8 @@ class GradCAM:
     directly (hooks removed after each call); ``close()`` always cleans up. After a call the
     instance keeps ``logits``, ``targets``, ``activations``, ``gradients``, ``weights`` and
     ``raw`` (the map before upsampling and scaling), all detached.
+
+    本書: 第8章
     """
 
     def __init__(self, model, target_layer):
@@ -259,6 +282,8 @@ class GradCAMPlusPlus(GradCAM):
 
     alpha_kij = g^2 / (2 g^2 + sum_ab A_kab g^3), w_k = sum_ij alpha_kij ReLU(g_kij), with
     g = dy_c/dA_kij (the closed form that assumes an exponential of the class score).
+
+    本書: 第8章
     """
 
     def _channel_weights(self, A, G):
@@ -298,6 +323,8 @@ def occlusion(model, x, target=None, size=8, stride=4, fill=0.0, batch_size=256)
     Slides a ``size`` x ``size`` patch of value ``fill`` with ``stride`` over each image and
     returns (B, H, W): per pixel, the mean drop p(x)_c - p(x_occluded)_c over the patches that
     cover it (positive = the pixel helps class c). Model-agnostic: needs only forward passes.
+
+    本書: 第8章
     """
     check_images(model, x)
     H, W = x.shape[-2:]
@@ -340,6 +367,8 @@ def capture_activations(model, x, layers):
 
     Returns a dict name -> detached tensor. Hooks are removed and training flags restored
     even when the forward pass fails.
+
+    本書: 第8章
     """
     if isinstance(layers, (str, nn.Module)):
         layers = [layers]
@@ -383,6 +412,8 @@ def randomize_weights(model, layers, seed=0, init="normal"):
     model-randomisation test of Adebayo et al. (2018). ``init="reset"``: the modules' own
     ``reset_parameters()`` (their initial distribution, which for some layers is not random,
     e.g. identity-initialised convolutions).
+
+    本書: 第8章
     """
     import copy
 
@@ -434,7 +465,10 @@ def _ranks(v):
 
 
 def spearman(a, b):
-    """Spearman rank correlation per map of (B, H, W) (or (H, W)) maps; NaN for a constant map."""
+    """Spearman rank correlation per map of (B, H, W) (or (H, W)) maps; NaN for a constant map.
+
+    本書: 第8章
+    """
     a = check_array(a.detach().cpu().double().numpy() if torch.is_tensor(a) else a, "a",
                     finite=True)
     b = check_array(b.detach().cpu().double().numpy() if torch.is_tensor(b) else b, "b",
@@ -456,7 +490,10 @@ def spearman(a, b):
 # ---------------------------------------------------------------- figures
 
 def filters_rgb(weight):
-    """First-layer filters (F, 3, k, k) as (F, k, k, 3) images, each scaled to [0, 1] on its own."""
+    """First-layer filters (F, 3, k, k) as (F, k, k, 3) images, each scaled to [0, 1] on its own.
+
+    本書: 章のコードからは直接使いません
+    """
     w = weight.detach().cpu().double() if torch.is_tensor(weight) else torch.from_numpy(
         check_array(weight, "weight")).double()
     if w.dim() != 4 or w.shape[1] != 3:
@@ -472,6 +509,8 @@ def compose_filters(outer, inner):
 
     Returns (O, C, p + k - 1, q + l - 1) with conv2d(conv2d(x, inner), outer) ==
     conv2d(x, compose_filters(outer, inner)) (no padding, stride 1, no biases).
+
+    本書: 第8章
     """
     check_tensor(outer, "outer", 4, "(O, J, p, q)", floating=True)
     check_tensor(inner, "inner", 4, "(J, C, k, l)", floating=True)

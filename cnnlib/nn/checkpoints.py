@@ -16,17 +16,26 @@ CHECKPOINT_FORMAT = "cnnlib-checkpoint-v1"
 
 
 class CheckpointError(ValueError):
-    """A checkpoint file is corrupt, of another format, or does not match the model."""
+    """A checkpoint file is corrupt, of another format, or does not match the model.
+
+    本書: 章のコードからは直接使いません
+    """
 
 
 def book_checkpoint_path():
-    """Where the CIFAR-10 chapter saves its trained model (the Grad-CAM chapter loads it)."""
+    """Where the CIFAR-10 chapter saves its trained model (the Grad-CAM chapter loads it).
+
+    本書: 第8章
+    """
     from ..data import cache_dir
     return cache_dir() / "checkpoints" / "cifar10_book.pt"
 
 
 def save_checkpoint(path, model, **meta):
-    """Save ``model``'s weights and plain ``meta`` (str/int/float/list/dict/tensor) to ``path``."""
+    """Save ``model``'s weights and plain ``meta`` (str/int/float/list/dict/tensor) to ``path``.
+
+    本書: 章のコードからは直接使いません
+    """
     path, model = _path(path), check_module(model)
     if path.is_dir():
         raise ValueError(f"path must be a file to write; {path} is a folder")
@@ -62,7 +71,10 @@ def _read_checkpoint(path):
 
 
 def load_checkpoint(path, model=None):
-    """Read a checkpoint; if ``model`` is given, load its weights (strictly). Returns the dict."""
+    """Read a checkpoint; if ``model`` is given, load its weights (strictly). Returns the dict.
+
+    本書: 章のコードからは直接使いません
+    """
     if model is not None:
         check_module(model)
     ckpt = _read_checkpoint(path)

@@ -26,7 +26,10 @@ PLAIN, RESIDUAL = "プレーン", "残差接続あり"
 
 
 def weight_grad_norms(model):
-    """Gradient norm of every conv/linear weight on the main path, input side first."""
+    """Gradient norm of every conv/linear weight on the main path, input side first.
+
+    本書: 章のコードからは直接使いません
+    """
     check_module(model)
     return [p.grad.norm().item() for name, p in model.named_parameters()
             if p.dim() > 1 and "shortcut" not in name and p.grad is not None]
@@ -38,6 +41,8 @@ def grad_flow_runs(X, y, depth=56, widths=(8, 16, 32), steps=50, batch_size=32, 
 
     Returns ``{name: {"loss": [...], "norms": {step: [...]}}}`` with the weight-gradient
     norms at the first and the last step (float32, no autocast).
+
+    本書: 第4章
     """
     if check_int(depth, "depth", 8, kind="an int 6n + 2") < 8 or (depth - 2) % 6:
         raise ValueError(f"depth must be 6n + 2 (8, 14, 20, ..., 56); got {depth!r}")
@@ -71,6 +76,8 @@ def bn_lr_runs(train, test, lrs, epochs=2, batch_size=64, widths=(16, 32, 64), s
     """SimpleCNN with and without BN, plain SGD at each lr: per-step loss and test accuracy.
 
     Returns ``{(lr, batch_norm): {"loss": array, "test_acc": float}}``.
+
+    本書: 第5章
     """
     check_tensor_pair(train, "train")
     check_tensor_pair(test, "test")
@@ -98,6 +105,8 @@ def dropout_runs(train, val, ps, seeds=(0,), hidden=(512, 512), epochs=30, lr=3e
     validation split is for choosing p; ``test`` (optional) is evaluated once, on the final model.
     Returns ``{(p, seed): {"epoch", "train_acc", "train_loss", "val_acc", "val_loss" (arrays),
     "test_acc", "test_loss" (floats, None without ``test``), "model"}}``.
+
+    本書: 第6章
     """
     check_int(eval_every, "eval_every", 1)
     seeds = check_ints(seeds, "seeds", 0)
@@ -134,6 +143,8 @@ def dropout_table(runs, last=1):
 
     Train/validation values are averaged over each run's ``last`` evaluations (``gap`` = train
     accuracy - validation accuracy); test values are the final model's (NaN without a test split).
+
+    本書: 第6章
     """
     _check_runs(runs, _DROPOUT_KEYS, "dropout_runs")
     evals = min(len(r["val_acc"]) for r in runs.values())

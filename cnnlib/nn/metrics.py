@@ -7,7 +7,10 @@ __all__ = ["confusion_matrix", "per_class_accuracy", "most_confused"]
 
 
 def confusion_matrix(y_true, y_pred, num_classes=None):
-    """Counts ``C[i, j]`` of true class i predicted as j (int64 tensor)."""
+    """Counts ``C[i, j]`` of true class i predicted as j (int64 tensor).
+
+    本書: 第7章
+    """
     y_true, y_pred = _class_indices(y_true, "y_true"), _class_indices(y_pred, "y_pred")
     if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true and y_pred differ in shape: {y_true.shape} vs {y_pred.shape}")
@@ -47,13 +50,19 @@ def _confusion(cm):
 
 
 def per_class_accuracy(cm):
-    """Accuracy per true class from a confusion matrix (NaN for absent classes)."""
+    """Accuracy per true class from a confusion matrix (NaN for absent classes).
+
+    本書: 第7章
+    """
     cm = _confusion(cm).double()
     return cm.diagonal() / cm.sum(1)
 
 
 def most_confused(cm, k=5, class_names=None):
-    """The ``k`` largest off-diagonal entries as (true, predicted, count) tuples."""
+    """The ``k`` largest off-diagonal entries as (true, predicted, count) tuples.
+
+    本書: 第7章
+    """
     cm = _confusion(cm).clone()
     K = cm.shape[0]
     k = check_int(k, "k", 1, K * (K - 1))                  # there are K (K - 1) off-diagonal entries

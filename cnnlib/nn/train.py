@@ -51,7 +51,10 @@ HISTORY_KEYS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr
 
 
 class History(dict):
-    """Per-epoch metrics: a dict of equal-length lists, with ``rows()`` as a list of dicts."""
+    """Per-epoch metrics: a dict of equal-length lists, with ``rows()`` as a list of dicts.
+
+    本書: 章のコードからは直接使いません
+    """
 
     def __init__(self):
         super().__init__({k: [] for k in HISTORY_KEYS})
@@ -90,6 +93,8 @@ def configure_threads(n=None):
 
     Without either, torch's default (one thread per core) is kept. On a busy shared CPU a
     single thread can be faster for small models: every parallel op waits for all threads.
+
+    本書: 第4章、第5章、第6章
     """
     n = env_threads() if n is None else check_int(n, "n", 1)
     if n and torch.get_num_threads() != n:
@@ -98,7 +103,10 @@ def configure_threads(n=None):
 
 
 def bf16_supported(device):
-    """True when bf16 autocast is fast and supported on ``device``."""
+    """True when bf16 autocast is fast and supported on ``device``.
+
+    本書: 第7章
+    """
     device = check_device(device, present=False)
     if device.type == "cuda":
         return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
@@ -108,7 +116,10 @@ def bf16_supported(device):
 
 
 def autocast_dtype(device, amp="auto"):
-    """The autocast dtype for ``amp`` ("auto", "bf16", None/"fp32") on ``device``, or None."""
+    """The autocast dtype for ``amp`` ("auto", "bf16", None/"fp32") on ``device``, or None.
+
+    本書: 章のコードからは直接使いません
+    """
     if amp in (None, False, "fp32"):
         return None
     if amp is True:
@@ -128,7 +139,10 @@ def _autocast(device, dtype):
 
 
 class TensorBatches:
-    """Re-iterable mini-batches of in-memory tensors ``(X, y)``, optionally shuffled."""
+    """Re-iterable mini-batches of in-memory tensors ``(X, y)``, optionally shuffled.
+
+    本書: 章のコードからは直接使いません
+    """
 
     def __init__(self, X, y, batch_size=128, shuffle=False, generator=None, drop_last=False):
         X, y = check_tensor_pair((X, y), "(X, y)", nonempty=False)
@@ -155,6 +169,8 @@ def as_batches(data, batch_size=128, shuffle=False, generator=None, name="data")
     """``(X, y)`` tensors -> ``TensorBatches``; an iterable of batches is returned unchanged.
 
     ``name`` is the argument's name in error messages.
+
+    本書: 章のコードからは直接使いません
     """
     if isinstance(data, (tuple, list)) and len(data) == 2 and not isinstance(data[0], (tuple, list)):
         return TensorBatches(*check_tensor_pair(data, name, nonempty=False), batch_size,
@@ -167,7 +183,10 @@ def as_batches(data, batch_size=128, shuffle=False, generator=None, name="data")
 
 
 def make_optimizer(optimizer, params, lr=1e-3, weight_decay=0.0):
-    """An optimizer from a name ('adam', 'adamw', 'sgd'), an instance, or a factory callable."""
+    """An optimizer from a name ('adam', 'adamw', 'sgd'), an instance, or a factory callable.
+
+    本書: 章のコードからは直接使いません
+    """
     if isinstance(optimizer, torch.optim.Optimizer):
         return optimizer
     if callable(optimizer):
@@ -189,7 +208,10 @@ def make_optimizer(optimizer, params, lr=1e-3, weight_decay=0.0):
 
 
 def make_schedule(schedule, opt, total_steps):
-    """A per-batch LR scheduler: None, 'onecycle', 'cosine' or a callable(opt, total_steps)."""
+    """A per-batch LR scheduler: None, 'onecycle', 'cosine' or a callable(opt, total_steps).
+
+    本書: 章のコードからは直接使いません
+    """
     if schedule is None:
         return None
     if not isinstance(opt, torch.optim.Optimizer):
@@ -207,7 +229,10 @@ def make_schedule(schedule, opt, total_steps):
 
 
 def soft_cross_entropy(logits, y, label_smoothing=0.0):
-    """Cross-entropy for integer labels or soft targets of shape (N, K)."""
+    """Cross-entropy for integer labels or soft targets of shape (N, K).
+
+    本書: 章のコードからは直接使いません
+    """
     check_tensor(logits, "logits", 2, "(N, K)", floating=True)
     check_tensor(y, "y")
     label_smoothing = check_number(label_smoothing, "label_smoothing", 0, 1)
@@ -274,7 +299,10 @@ def _tta_logits(model, xb, tta):
 def predict(model, data, *, batch_size=512, prepare=None, device=None, amp="auto",
             channels_last="auto", tta=None, progress=False):
     """Logits (float32, on CPU) and labels for all of ``data``; ``tta`` is one of ``TTA_MODES``
-    (``"flip"`` averages each image with its mirror; see ``_tta_logits``)."""
+    (``"flip"`` averages each image with its mirror; see ``_tta_logits``).
+
+    本書: 第7章、第8章
+    """
     check_choice(tta, "tta", TTA_MODES)
     device = _model_device(check_module(model), device)
     dtype = autocast_dtype(device, amp)
@@ -303,7 +331,10 @@ def _model_device(model, device):
 
 def evaluate(model, data, *, batch_size=512, loss_fn=None, prepare=None, device=None,
              amp="auto", channels_last="auto", tta=None):
-    """Mean loss and accuracy of ``model`` on ``data``: ``{"loss": float, "acc": float}``."""
+    """Mean loss and accuracy of ``model`` on ``data``: ``{"loss": float, "acc": float}``.
+
+    本書: 第7章、第8章
+    """
     check_callable(loss_fn, "loss_fn", none_ok=True)
     logits, y = predict(model, data, batch_size=batch_size, prepare=prepare, device=device,
                         amp=amp, channels_last=channels_last, tta=tta)
@@ -312,7 +343,10 @@ def evaluate(model, data, *, batch_size=512, loss_fn=None, prepare=None, device=
 
 
 class EarlyStopping:
-    """``on_epoch`` callback: stop when ``key`` has not improved for ``patience`` epochs."""
+    """``on_epoch`` callback: stop when ``key`` has not improved for ``patience`` epochs.
+
+    本書: 第7章
+    """
 
     def __init__(self, patience=3, key="test_loss", mode="min", restore_best=True):
         check_choice(mode, "mode", ("min", "max"))
@@ -380,7 +414,10 @@ def fit(model, train_data, test_data=None, *, epochs, batch_size=128, optimizer=
         augment=None, on_batch=None, on_step=None, on_epoch=None, device=None, amp="auto",
         channels_last="auto", seed=None, grad_clip=None, progress=True, eval_batch_size=512,
         threads=None):
-    """Train ``model`` for ``epochs`` and return a ``History`` (see the module docstring)."""
+    """Train ``model`` for ``epochs`` and return a ``History`` (see the module docstring).
+
+    本書: 第7章
+    """
     check_module(model)
     epochs, eval_batch_size = check_int(epochs, "epochs", 1), check_int(eval_batch_size,
                                                                         "eval_batch_size", 1)
@@ -467,7 +504,10 @@ def _check_optimizer_params(opt, model):
 # ---------------------------------------------------------------- practical tips
 
 class GradNormRecorder:
-    """``on_batch`` callback that records the global L2 norm of all gradients at every step."""
+    """``on_batch`` callback that records the global L2 norm of all gradients at every step.
+
+    本書: 第7章
+    """
 
     def __init__(self):
         self.norms = []
@@ -485,6 +525,8 @@ def lr_sweep(make_model, data, lrs, *, steps=30, batch_size=128, optimizer="sgd"
     """Train a fresh ``make_model()`` for ``steps`` batches at each LR; returns final losses.
 
     The loss is the mean training loss of the last third of the steps (NaN if it diverged).
+
+    本書: 第7章
     """
     if isinstance(make_model, nn.Module):          # callable, but one model for every LR
         raise TypeError("make_model must be a function returning a new model (each LR trains a "

@@ -39,7 +39,10 @@ def _torch_layer(layer):
 
 
 def torch_twin(model):
-    """An nn.Sequential with the same layers and the same (copied) weights as a NumPy model."""
+    """An nn.Sequential with the same layers and the same (copied) weights as a NumPy model.
+
+    本書: 第3章
+    """
     if not isinstance(model, L.Sequential):
         raise TypeError(f"model must be a cnnlib.scratch.layers.Sequential; got {type(model).__name__}")
     return nn.Sequential(*[_torch_layer(layer) for layer in model.layers])
@@ -53,6 +56,8 @@ def fit_torch(net, X, y, epochs=1, batch_size=64, lr=1e-3, optimizer=None, sched
     model, so a twin made by ``torch_twin`` sees exactly the batches its NumPy original saw.
     ``scheduler.step()`` runs after every epoch. Returns {'loss' (per step), 'epoch_time',
     'epoch_cpu' (this process's CPU time), 'train_time'} (seconds).
+
+    本書: 第3章
     """
     check_module(net, "net")
     device = torch.device("cpu") if device is None else check_device(device)
@@ -102,7 +107,10 @@ def _xy_tensors(X, y, device=None):
 
 @torch.no_grad()
 def evaluate_torch(net, X, y, batch_size=1000, device=None):
-    """Accuracy of a torch model on X, y."""
+    """Accuracy of a torch model on X, y.
+
+    本書: 章のコードからは直接使いません
+    """
     check_module(net, "net")
     device = next(net.parameters()).device if device is None else check_device(device)
     X, y = _xy_tensors(X, y)

@@ -37,7 +37,10 @@ def _map_batches(fn, N, per_image):
 
 
 def conv2d(x, w, b=None, stride=1, padding=0, dilation=1):
-    """``functional.conv2d``, computed a few images at a time (on several threads if BLAS may use them)."""
+    """``functional.conv2d``, computed a few images at a time (on several threads if BLAS may use them).
+
+    本書: 章のコードからは直接使いません
+    """
     x, w, b = _conv_args(x, w, b)
     geo = _geometry(x.shape, w.shape[2:], stride, padding, dilation, _W_KERNEL)
     (N, F), L = (x.shape[0], w.shape[0]), geo[-1][0] * geo[-1][1]
@@ -54,7 +57,10 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1):
 
 
 def conv2d_backward(dy, x, w, stride=1, padding=0, dilation=1):
-    """``functional.conv2d_backward``, computed a few images at a time like ``conv2d``."""
+    """``functional.conv2d_backward``, computed a few images at a time like ``conv2d``.
+
+    本書: 章のコードからは直接使いません
+    """
     x, w, _ = _conv_args(x, w, None)
     geo = _geometry(x.shape, w.shape[2:], stride, padding, dilation, _W_KERNEL)
     (N, C, _, _), (F, _, KH, KW), out = x.shape, w.shape, geo[-1]

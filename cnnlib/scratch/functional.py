@@ -41,7 +41,10 @@ def _out_len(n, k, p, s, d, what):
 
 
 def conv_output_size(size, kernel_size, padding=0, stride=1, dilation=1):
-    """Output length along one axis: floor((size + 2p - d(k-1) - 1) / s) + 1, as PyTorch."""
+    """Output length along one axis: floor((size + 2p - d(k-1) - 1) / s) + 1, as PyTorch.
+
+    本書: 第1章、第2章、第4章
+    """
     n, k = _int(size, "size", 1), _int(kernel_size, "kernel_size", 1)
     p, s, d = _int(padding, "padding", 0), _int(stride, "stride", 1), _int(dilation, "dilation", 1)
     return _out_len(n, k, p, s, d, f"kernel_size={k} does not fit into size={n}")
@@ -96,7 +99,10 @@ def _fold(cols, x_shape, geo):
 
 
 def im2col(x, kernel_size, stride=1, padding=0, dilation=1, pad_value=0.0):
-    """Unfold x (N, C, H, W) into columns (N, C*KH*KW, OH*OW), like torch's F.unfold."""
+    """Unfold x (N, C, H, W) into columns (N, C*KH*KW, OH*OW), like torch's F.unfold.
+
+    本書: 章のコードからは直接使いません
+    """
     x = _array(x, "x", 4)
     return _cols(x, _geometry(x.shape, kernel_size, stride, padding, dilation), pad_value)
 
@@ -113,7 +119,10 @@ def _shape4(x_shape):
 
 
 def col2im(cols, x_shape, kernel_size, stride=1, padding=0, dilation=1):
-    """Fold columns back to x_shape, summing overlaps (the adjoint of im2col, torch's F.fold)."""
+    """Fold columns back to x_shape, summing overlaps (the adjoint of im2col, torch's F.fold).
+
+    本書: 章のコードからは直接使いません
+    """
     cols, x_shape = _array(cols, "cols", 3), _shape4(x_shape)
     geo = _geometry(x_shape, kernel_size, stride, padding, dilation, xname="x_shape")
     (N, C, _, _), (k, _, _, _, out) = x_shape, geo
@@ -149,7 +158,10 @@ def _conv_args(x, w, b):
 
 
 def conv2d_naive(x, w, b=None, stride=1, padding=0, dilation=1):
-    """Cross-correlation with explicit loops: y[n,f,i,j] = sum(window * w[f]) + b[f]."""
+    """Cross-correlation with explicit loops: y[n,f,i,j] = sum(window * w[f]) + b[f].
+
+    本書: 第1章
+    """
     x, w, b = _conv_args(x, w, b)
     k, s, p, d, (OH, OW) = _geometry(x.shape, w.shape[2:], stride, padding, dilation, _W_KERNEL)
     xp = _pad(x, p)
@@ -178,6 +190,8 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1):
 
     The readable version the book describes; ``cnnlib.scratch.fast.conv2d`` computes the same
     in chunks on several threads.
+
+    本書: 第1章
     """
     x, w, b = _conv_args(x, w, b)
     geo = _geometry(x.shape, w.shape[2:], stride, padding, dilation, _W_KERNEL)
@@ -191,7 +205,10 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1):
 
 
 def conv2d_backward(dy, x, w, stride=1, padding=0, dilation=1):
-    """Gradients (dx, dw, db) of conv2d given the upstream gradient dy (N, F, OH, OW)."""
+    """Gradients (dx, dw, db) of conv2d given the upstream gradient dy (N, F, OH, OW).
+
+    本書: 第1章
+    """
     x, w, _ = _conv_args(x, w, None)
     geo = _geometry(x.shape, w.shape[2:], stride, padding, dilation, _W_KERNEL)
     (N, C, _, _), (F, _, KH, KW), out = x.shape, w.shape, geo[-1]
@@ -266,14 +283,20 @@ def _winner(cols, hw, geo):
 
 
 def max_pool2d(x, kernel_size, stride=None, padding=0):
-    """Max over each window; padding counts as -inf, so it never wins."""
+    """Max over each window; padding counts as -inf, so it never wins.
+
+    本書: 第1章、第2章
+    """
     x, geo = _pool_args(x, kernel_size, stride, padding)
     cols = _pool_cols(x, geo, -np.inf)
     return cols.max(axis=1).reshape(*x.shape[:2], *geo[-1])
 
 
 def max_pool2d_backward(dy, x, kernel_size, stride=None, padding=0):
-    """Route each dy to one maximum of its window (the one PyTorch picks: the first)."""
+    """Route each dy to one maximum of its window (the one PyTorch picks: the first).
+
+    本書: 章のコードからは直接使いません
+    """
     x, geo = _pool_args(x, kernel_size, stride, padding)
     dy = _pool_dy(dy, x, geo[-1])
     cols = _pool_cols(x, geo, -np.inf)
@@ -283,13 +306,19 @@ def max_pool2d_backward(dy, x, kernel_size, stride=None, padding=0):
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0):
-    """Mean over each window; zero padding is counted (PyTorch's count_include_pad=True)."""
+    """Mean over each window; zero padding is counted (PyTorch's count_include_pad=True).
+
+    本書: 第2章
+    """
     x, geo = _pool_args(x, kernel_size, stride, padding)
     return _pool_cols(x, geo, 0.0).mean(axis=1).reshape(*x.shape[:2], *geo[-1])
 
 
 def avg_pool2d_backward(dy, x, kernel_size, stride=None, padding=0):
-    """Spread each dy evenly, dy / (KH*KW), over its window."""
+    """Spread each dy evenly, dy / (KH*KW), over its window.
+
+    本書: 章のコードからは直接使いません
+    """
     x, geo = _pool_args(x, kernel_size, stride, padding)
     dy = _pool_dy(dy, x, geo[-1])
     kk = geo[0][0] * geo[0][1]
@@ -346,6 +375,8 @@ def batch_norm2d(x, gamma, beta, running_mean=None, running_var=None, training=T
     updated as torch does: ``r = (1 - momentum) * r + momentum * batch_stat``, where
     the variance that enters is unbiased (times n / (n - 1), n = N*H*W). Eval mode
     normalises with the running statistics and returns them unchanged.
+
+    本書: 第5章
     """
     x, gamma, beta = _bn_args(x, gamma, beta)
     check_number(momentum, "momentum", 0, 1)
@@ -376,6 +407,8 @@ def batch_norm2d_backward(dy, x, gamma, running_mean=None, running_var=None, tra
     Training mode (batch statistics depend on x), with m = N*H*W and xh the normalised x:
     dx = gamma / sqrt(var + eps) * (dy - mean(dy) - xh * mean(dy * xh)), means per channel.
     Eval mode: dx = gamma * dy / sqrt(running_var + eps).
+
+    本書: 第5章
     """
     x, gamma = _bn_args(x, gamma)
     check_number(eps, "eps", 0, open_min=True)
@@ -407,6 +440,8 @@ def dropout(x, p=0.5, training=True, rng=None):
     Returns ``(y, mask)`` with ``y = x * mask``; ``mask`` holds 0 or 1/(1-p) (all ones in
     eval mode, where y = x). ``rng`` is a numpy Generator, an int seed, or None for
     NumPy's global generator (seeded by cnnlib.set_seed).
+
+    本書: 第6章
     """
     x, p = _array(x, "x"), check_number(p, "p", 0, 1)
     check_bool(training, "training")
@@ -426,7 +461,10 @@ def dropout(x, p=0.5, training=True, rng=None):
 
 
 def dropout_backward(dy, mask):
-    """Gradient of dropout: dx = dy * mask (the same zeros and the same 1/(1-p) scale)."""
+    """Gradient of dropout: dx = dy * mask (the same zeros and the same 1/(1-p) scale).
+
+    本書: 第6章
+    """
     dy, mask = _array(dy, "dy"), _array(mask, "mask")
     if dy.shape != mask.shape:
         raise ValueError(f"dy and mask must have the same shape; got {dy.shape} and {mask.shape}")

@@ -33,7 +33,10 @@ def _check_data(model, X, y, names=("X", "y")):
 
 
 def evaluate_numpy(model, X, y, batch_size=1000):
-    """(mean loss, accuracy) of a NumPy model on X, y in eval mode."""
+    """(mean loss, accuracy) of a NumPy model on X, y in eval mode.
+
+    本書: 第3章
+    """
     _check_data(model, X, y)
     logits = model.predict(X, batch_size)
     loss = L.SoftmaxCrossEntropy()(logits, y)
@@ -53,6 +56,8 @@ def fit_numpy(model, X, y, optimizer, epochs=1, batch_size=64, val=None, evals_p
     ``history`` (wall clock ``epoch_time``/``train_time`` and this process's CPU time
     ``epoch_cpu``) count the training steps only, not these evaluations. The learning rate
     is multiplied by ``lr_decay`` after every epoch.
+
+    本書: 第3章
     """
     _check_data(model, X, y)
     if val is not None:
@@ -108,7 +113,10 @@ def fit_numpy(model, X, y, optimizer, epochs=1, batch_size=64, val=None, evals_p
 
 # ---------------------------------------------------------------- models
 def small_cnn(kernel_size=3, channels=(8, 16), hidden=None, num_classes=10, seed=0):
-    """conv -> ReLU -> 2x2 max pool, twice, then linear (28x28 MNIST in, 'same' padding)."""
+    """conv -> ReLU -> 2x2 max pool, twice, then linear (28x28 MNIST in, 'same' padding).
+
+    本書: 第3章
+    """
     if check_int(kernel_size, "kernel_size", 1) % 2 == 0:
         raise ValueError(f"kernel_size must be odd (for 'same' padding); got {kernel_size}")
     c1, c2 = check_ints(channels, "channels", 1, length=2)
@@ -127,7 +135,10 @@ def small_cnn(kernel_size=3, channels=(8, 16), hidden=None, num_classes=10, seed
 
 
 def mlp(hidden, in_features=784, num_classes=10, seed=0):
-    """Flatten -> (Linear -> ReLU) per hidden width -> Linear."""
+    """Flatten -> (Linear -> ReLU) per hidden width -> Linear.
+
+    本書: 第3章
+    """
     hidden, seed = check_ints(hidden, "hidden", 1, nonempty=False), check_int(seed, "seed", 0)
     sizes, net = (in_features, *hidden), [L.Flatten()]
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
@@ -137,7 +148,10 @@ def mlp(hidden, in_features=784, num_classes=10, seed=0):
 
 
 def mlp_like(num_params, depth=2, in_features=784, num_classes=10, seed=0):
-    """An MLP with ``depth`` equal hidden layers whose parameter count is closest to num_params."""
+    """An MLP with ``depth`` equal hidden layers whose parameter count is closest to num_params.
+
+    本書: 第3章
+    """
     num_params, depth = check_int(num_params, "num_params", 1), check_int(depth, "depth", 1)
     in_features = check_int(in_features, "in_features", 1)
     num_classes = check_int(num_classes, "num_classes", 1)
@@ -154,7 +168,10 @@ def mlp_like(num_params, depth=2, in_features=784, num_classes=10, seed=0):
 
 
 def feature_maps(model, x):
-    """Outputs of every layer for one image x (C, H, W): list of (layer, array)."""
+    """Outputs of every layer for one image x (C, H, W): list of (layer, array).
+
+    本書: 第3章
+    """
     if not isinstance(model, L.Sequential):
         raise TypeError(f"model must be a cnnlib.scratch.layers.Sequential; got {type(model).__name__}")
     x = check_array(x, "x")
@@ -176,6 +193,8 @@ def neighbour_correlation(W):
     """Correlation of horizontally and vertically adjacent weights inside filters (F, C, k, k).
 
     About 0 for independent random weights; larger for smooth patterns such as edges.
+
+    本書: 第3章
     """
     W = check_array(W, "W", 4, "(F, C, k, k)", finite=True).astype(np.float64)
     a = np.concatenate([W[..., :, :-1].ravel(), W[..., :-1, :].ravel()])
@@ -187,7 +206,10 @@ def neighbour_correlation(W):
 
 
 def smooth(values, window=50):
-    """Moving average (valid part) for noisy per-step curves."""
+    """Moving average (valid part) for noisy per-step curves.
+
+    本書: 章のコードからは直接使いません
+    """
     values = check_array(values, "values", 1, "(steps,)").astype(float)
     window = check_int(window, "window", 1)
     if len(values) < window:

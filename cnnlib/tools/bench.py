@@ -31,7 +31,10 @@ MARK = "⏱"                      # on every line with a time, a ratio or the lo
 
 
 def subcommand(fn):
-    """Register ``fn(args)`` with its ``add_arguments(parser)`` as a subcommand."""
+    """Register ``fn(args)`` with its ``add_arguments(parser)`` as a subcommand.
+
+    本書: 章のコードからは直接使いません
+    """
     if not callable(fn) or not getattr(fn, "__name__", "").startswith("cmd_"):
         raise TypeError(f"fn must be a function named cmd_<subcommand>; got {fn!r}")
     SUBCOMMANDS[fn.__name__.removeprefix("cmd_").replace("_", "-")] = fn
@@ -121,7 +124,10 @@ DEFAULT_RECIPES = "book-bf16@3ep,book-fp32@3ep,book-bf16@8ep,book-bf16@wide-8ep,
 
 
 def parse_recipe(spec, args):
-    """``"book-bf16@8ep"`` -> ``("book", "bf16", hyp)``; ``"lesson"`` -> ``("lesson", None, None)``."""
+    """``"book-bf16@8ep"`` -> ``("book", "bf16", hyp)``; ``"lesson"`` -> ``("lesson", None, None)``.
+
+    本書: 章のコードからは直接使いません
+    """
     from ..nn.recipes import BOOK_HYP, BOOK_PRESETS
     if not isinstance(spec, str):
         raise TypeError(f"spec must be a recipe name such as 'book-bf16@8ep' or 'lesson'; got "
@@ -142,7 +148,10 @@ def parse_recipe(spec, args):
 
 
 def run_recipe(spec, train, test, args, mean, std):
-    """Train one recipe; returns a dict of its per-epoch curve and summary numbers."""
+    """Train one recipe; returns a dict of its per-epoch curve and summary numbers.
+
+    本書: 章のコードからは直接使いません
+    """
     from ..nn.recipes import time_to, train_book, train_lesson
     kind, amp, hyp = parse_recipe(spec, args)
     load_before = _load()
@@ -170,7 +179,10 @@ def run_recipe(spec, train, test, args, mean, std):
 
 
 def throughput(tr, mean, std, args):
-    """Median training ms per image of each recipe, measured in interleaved rounds."""
+    """Median training ms per image of each recipe, measured in interleaved rounds.
+
+    本書: 章のコードからは直接使いません
+    """
     import statistics
     from ..data.cifar10 import ImageSplit
     from ..nn.recipes import train_book, train_lesson
@@ -205,7 +217,10 @@ def throughput(tr, mean, std, args):
 
 @subcommand
 def cmd_cifar10(args):
-    """Book recipe vs lesson recipe on CIFAR-10: accuracy against training time."""
+    """Book recipe vs lesson recipe on CIFAR-10: accuracy against training time.
+
+    本書: 章のコードからは直接使いません
+    """
     _check_args(args, cmd_cifar10)
     import torch
     from ..data.cifar10 import channel_stats, load_cifar10
@@ -253,7 +268,10 @@ def cmd_cifar10(args):
 
 def speedup(book, lesson):
     """``(ratio, is_bound)``: the lesson's time to 80 % over ``book``'s; when the lesson never got
-    there, its whole training time over ``book``'s, rounded down: a lower bound."""
+    there, its whole training time over ``book``'s, rounded down: a lower bound.
+
+    本書: 第7章
+    """
     if not (isinstance(book, dict) and isinstance(book.get("t80"), (int, float)) and book["t80"] > 0):
         raise ValueError(f"book must be a run_recipe dict of a run that reached 80 % (t80 > 0); "
                          f"got {book!r:.80}")
@@ -267,7 +285,10 @@ def speedup(book, lesson):
 
 
 def speedups(results):
-    """Lines comparing each book run's time to 80 % with the lesson's (a bound if it never got there)."""
+    """Lines comparing each book run's time to 80 % with the lesson's (a bound if it never got there).
+
+    本書: 章のコードからは直接使いません
+    """
     keys = {"recipe", "t80"}
     if not isinstance(results, list) or not all(isinstance(r, dict) and keys <= set(r)
                                                 for r in results):
@@ -302,7 +323,10 @@ cmd_cifar10.add_arguments = _cifar10_args
 
 # ---------------------------------------------------------------- archs: the lesson's exercise 5
 def arch_builders():
-    """The three architectures of the lesson's exercise 5, as ``{key: builder}`` (10 classes)."""
+    """The three architectures of the lesson's exercise 5, as ``{key: builder}`` (10 classes).
+
+    本書: 章のコードからは直接使いません
+    """
     from ..nn import models
     return {"lenet5": lambda: models.LeNet5(num_classes=10, input_size=32, in_channels=3),
             "vgg": lambda: models.vgg("vgg_cifar", num_classes=10),
@@ -326,7 +350,10 @@ def _archs_args(p):
 
 @subcommand
 def cmd_archs(args):
-    """LeNet-5 / VGG / ResNet-20 with one recipe; epochs interleaved so times share the load."""
+    """LeNet-5 / VGG / ResNet-20 with one recipe; epochs interleaved so times share the load.
+
+    本書: 章のコードからは直接使いません
+    """
     _check_args(args, cmd_archs)
     import torch
     from ..nn import models
@@ -397,7 +424,10 @@ cmd_archs.add_arguments = _archs_args
 
 # ---------------------------------------------------------------- conv: NumPy core vs torch
 def interleaved(fns, repeats, warmup=1):
-    """Median seconds of each callable in ``fns`` (a dict), timed in turns (a, b, a, b, ...)."""
+    """Median seconds of each callable in ``fns`` (a dict), timed in turns (a, b, a, b, ...).
+
+    本書: 章のコードからは直接使いません
+    """
     import statistics
     if not isinstance(fns, dict) or not fns or not all(callable(f) for f in fns.values()):
         raise TypeError(f"fns must be a non-empty dict name -> function; got {fns!r:.80}")
@@ -491,7 +521,10 @@ def _pool_case(torch, np, args, rng, kind):
 
 @subcommand
 def cmd_conv(args):
-    """cnnlib.scratch.fast conv2d forward+backward and pooling backward vs torch (float32)."""
+    """cnnlib.scratch.fast conv2d forward+backward and pooling backward vs torch (float32).
+
+    本書: 章のコードからは直接使いません
+    """
     _check_args(args, cmd_conv)
     import numpy as np
     import torch
@@ -536,7 +569,10 @@ cmd_conv.add_arguments = _conv_args
 
 
 def main(argv=None):
-    """Parse ``argv`` and run the chosen subcommand."""
+    """Parse ``argv`` and run the chosen subcommand.
+
+    本書: 章のコードからは直接使いません
+    """
     parser = argparse.ArgumentParser(prog="python -m cnnlib.tools.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)

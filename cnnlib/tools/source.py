@@ -7,7 +7,10 @@ __all__ = ["show_source", "source_text"]
 
 
 def show_source(obj):
-    """Display the source code of a cnnlib function or class, highlighted, in a notebook."""
+    """Display the source code of a cnnlib function or class, highlighted, in a notebook.
+
+    本書: 第1章、第4章、第5章、第6章
+    """
     from IPython.display import Code, display
     if not (inspect.isfunction(obj) or inspect.ismethod(obj) or inspect.isclass(obj)
             or inspect.ismodule(obj)):
@@ -17,7 +20,10 @@ def show_source(obj):
 
 
 def source_text(fn):
-    """Source of a function, dedented, with the padding before end-of-line comments shortened."""
+    """Source of a function, dedented, with the padding before end-of-line comments shortened.
+
+    本書: 第3章
+    """
     if not (inspect.isfunction(fn) or inspect.ismethod(fn) or inspect.isclass(fn)):
         raise TypeError(f"fn must be a function, method or class defined in Python; got "
                         f"{type(fn).__name__}")

@@ -14,7 +14,10 @@ from ..checks import check_callable, check_int
 
 
 def best_time(fn, repeat=5):
-    """Shortest wall-clock time in seconds of ``repeat`` calls of ``fn()``."""
+    """Shortest wall-clock time in seconds of ``repeat`` calls of ``fn()``.
+
+    本書: 第1章
+    """
     check_callable(fn, "fn", "a function of no arguments")
     repeat = check_int(repeat, "repeat", 1)
     times = []
@@ -26,7 +29,10 @@ def best_time(fn, repeat=5):
 
 
 def timed(fn):
-    """``(fn(), seconds)``: the result of one call of ``fn()`` and its wall-clock time."""
+    """``(fn(), seconds)``: the result of one call of ``fn()`` and its wall-clock time.
+
+    本書: 第7章、第8章
+    """
     check_callable(fn, "fn", "a function of no arguments")
     t0 = time.perf_counter()
     result = fn()
@@ -34,7 +40,10 @@ def timed(fn):
 
 
 def median_time(fn, repeat=30, warmup=5):
-    """Median wall-clock time in seconds of ``repeat`` calls of ``fn()``, after ``warmup`` calls."""
+    """Median wall-clock time in seconds of ``repeat`` calls of ``fn()``, after ``warmup`` calls.
+
+    本書: 第8章
+    """
     check_callable(fn, "fn", "a function of no arguments")
     repeat, warmup = check_int(repeat, "repeat", 1), check_int(warmup, "warmup", 0)
     for _ in range(warmup):
@@ -44,7 +53,10 @@ def median_time(fn, repeat=30, warmup=5):
 
 @contextlib.contextmanager
 def torch_threads(n):
-    """Run torch on ``n`` intra-op threads inside the block, then restore the previous count."""
+    """Run torch on ``n`` intra-op threads inside the block, then restore the previous count.
+
+    本書: 第7章、第8章
+    """
     n = check_int(n, "n", 1)
     before = torch.get_num_threads()
     torch.set_num_threads(n)
@@ -60,6 +72,8 @@ def single_thread():
 
     On a machine shared with other jobs, multi-threaded BLAS can be 100x slower than one
     thread for small products (threads wait for busy cores), which makes ratios meaningless.
+
+    本書: 第1章、第3章
     """
     before = torch.get_num_threads()
     torch.set_num_threads(1)
