@@ -11,7 +11,8 @@ from ..checks import check_choice, check_int
 from ..scratch.convmath import KERNELS
 from ..data.lessons import CONV_INPUTS
 from .answers import AnswerChecker, answer_spec, check_answer, problem_set
-from .core import CUSTOM, PHOTO, Explorer, InputError, esm, fmt_number, parse_matrix, photo_pixels
+from .core import (CUSTOM, PHOTO, Explorer, InputError, esm, explorer_settings, fmt_number,
+                   parse_matrix)
 
 __all__ = ["conv_view", "ConvExplorer", "conv_explorer", "output_size_spec",
            "output_size_feedback", "output_size_exercise", "KERNEL_NAMES", "PHOTO", "CUSTOM"]
@@ -109,13 +110,11 @@ def conv_explorer(input="L字・正方形・横棒 (8×8)", kernel="L字", paddi
 
     本書: 第1章
     """
-    check_choice(input, "input", [*CONV_INPUTS, PHOTO])
     check_choice(kernel, "kernel", KERNEL_NAMES)
-    values = {name: check_int(v, name, *LIMITS[name])
-              for name, v in (("padding", padding), ("stride", stride), ("dilation", dilation))}
-    photo_height = check_int(photo_height, "photo_height", 8, 48)
+    values, photo = explorer_settings(input, CONV_INPUTS, LIMITS, photo_height, padding=padding,
+                                      stride=stride, dilation=dilation)
     kernels = {name: kernel_text(KERNELS[key]) for name, key in KERNEL_NAMES.items()}
-    return ConvExplorer(inputs=CONV_INPUTS, photo=photo_pixels(photo_height), kernels=kernels,
+    return ConvExplorer(inputs=CONV_INPUTS, photo=photo, kernels=kernels,
                         limits=LIMITS, input_name=input, kernel_name=kernel,
                         kernel_text=kernels[kernel], **values)
 

@@ -18,6 +18,8 @@ import ipywidgets as widgets
 import numpy as np
 import traitlets as t
 
+from ..checks import check_choice, check_int
+
 __all__ = ["InputError", "clean", "read_number", "parse_answer", "parse_matrix", "fmt_number",
            "feedback", "html_matrix", "link_index", "PageWidget", "Explorer", "PHOTO", "CUSTOM", "MAX_TOKEN", "MAX_TEXT", "MAX_ENTRY"]
 
@@ -296,6 +298,18 @@ class Explorer(PageWidget):
 
     def _compute(self):
         raise NotImplementedError
+
+
+def explorer_settings(input, inputs, limits, photo_height, **values):
+    """An explorer's checked settings: ``input`` one of ``inputs`` or the photo, each of ``values``
+    within its ``limits`` (name -> (min, max)), and the sample photo ``photo_height`` pixels high
+    (8 to 48) as rows of 0..255 ints.
+
+    本書: 章のコードからは直接使いません
+    """
+    check_choice(input, "input", [*inputs, PHOTO])
+    values = {name: check_int(v, name, *limits[name]) for name, v in values.items()}
+    return values, photo_pixels(check_int(photo_height, "photo_height", 8, 48))
 
 
 def photo_pixels(height):

@@ -7,11 +7,11 @@ import numpy as np
 import traitlets as t
 
 from ..scratch import functional as F
-from ..checks import check_choice, check_int
+from ..checks import check_choice
 from ..data.lessons import EDGE_MAP, POOL_INPUTS
 from ..scratch.pooling import winner_counts
-from .core import (PHOTO, Explorer, InputError, PageWidget, esm, fmt_number, html_matrix,
-                   parse_matrix, photo_pixels)
+from .core import (Explorer, InputError, PageWidget, esm, explorer_settings, fmt_number,
+                   html_matrix, parse_matrix)
 
 __all__ = ["pool_view", "PoolExplorer", "pool_explorer", "pool_exercise_spec",
            "check_pool_exercise", "pool_exercise_feedback", "PoolExercise", "pool_exercise"]
@@ -111,19 +111,16 @@ class PoolExplorer(Explorer):
 
 def pool_explorer(input="資料の4×4（例1）", mode="最大", kernel_size=2, stride=2, padding=0,
                   photo_height=32):
-    """Explore max / average / global average pooling on a small matrix or a photo.
-
-    Everything works in the static page too (the page computes the pooling itself).
+    """Explore max / average / global average pooling on a small matrix or a photo; the page
+    computes the pooling itself, so all of it works in the static HTML book too.
 
     本書: 第2章
     """
-    check_choice(input, "input", [*POOL_INPUTS, PHOTO])
     check_choice(mode, "mode", MODES)
-    values = {name: check_int(v, name, *LIMITS[name]) for name, v in
-              (("kernel_size", kernel_size), ("stride", stride), ("padding", padding))}
-    photo_height = check_int(photo_height, "photo_height", 8, 48)
+    values, photo = explorer_settings(input, POOL_INPUTS, LIMITS, photo_height,
+                                      kernel_size=kernel_size, stride=stride, padding=padding)
     texts = {name: matrix_text(a) for name, a in POOL_INPUTS.items()}
-    return PoolExplorer(inputs=texts, photo=photo_pixels(photo_height), modes=list(MODES),
+    return PoolExplorer(inputs=texts, photo=photo, modes=list(MODES),
                         limits=LIMITS, input_name=input, input_text=texts.get(input, ""),
                         mode=mode, **values)
 
