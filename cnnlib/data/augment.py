@@ -6,7 +6,7 @@ Every op takes an optional ``torch.Generator`` so that a seeded run is reproduci
 """
 import numpy as np
 import torch
-import torch.nn.functional as F
+import torch.nn.functional as TF
 
 from ..checks import check_bool, check_callable, check_choice, check_int, check_number
 from ..torch_checks import check_labels, check_tensor
@@ -58,7 +58,7 @@ def random_crop(X, padding=4, mode="constant", generator=None):
     if padding == 0:
         return X
     N, C, H, W = X.shape
-    Xp = F.pad(X.float() if mode == "reflect" else X, (padding,) * 4, mode=mode).to(X.dtype)
+    Xp = TF.pad(X.float() if mode == "reflect" else X, (padding,) * 4, mode=mode).to(X.dtype)
     dy = torch.randint(0, 2 * padding + 1, (N,), generator=generator)
     dx = torch.randint(0, 2 * padding + 1, (N,), generator=generator)
     rows = dy[:, None] + torch.arange(H)                       # N x H source rows
@@ -111,7 +111,7 @@ def _beta(alpha, generator=None):
     return float(np.random.default_rng(seed).beta(alpha, alpha))
 
 
-def mixup_loss(logits, y_a, y_b, lam, loss_fn=F.cross_entropy):
+def mixup_loss(logits, y_a, y_b, lam, loss_fn=TF.cross_entropy):
     """The Mixup loss ``lam*loss(y_a) + (1-lam)*loss(y_b)``.
 
     本書: 第7章
@@ -133,7 +133,7 @@ def mixup_targets(y_a, y_b, lam, num_classes):
     if y_a.shape != y_b.shape:
         raise ValueError(f"y_a and y_b must have the same shape; got {tuple(y_a.shape)} and "
                          f"{tuple(y_b.shape)}")
-    return lam * F.one_hot(y_a, num_classes).float() + (1 - lam) * F.one_hot(y_b, num_classes).float()
+    return lam * TF.one_hot(y_a, num_classes).float() + (1 - lam) * TF.one_hot(y_b, num_classes).float()
 
 
 class AlternatingFlipBatches:

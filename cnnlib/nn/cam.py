@@ -20,7 +20,7 @@ import numbers
 import numpy as np
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
+import torch.nn.functional as TF
 
 from ..checks import check_array, check_int, check_pair
 from ..torch_checks import check_module, check_tensor, explain_misfit
@@ -158,7 +158,7 @@ def upsample_and_scale(raw, size):
     """
     check_tensor(raw, "raw", 3, "(B, h, w)", floating=True)
     size = check_pair(tuple(size) if isinstance(size, torch.Size) else size, "size")
-    up = F.interpolate(raw[:, None], size=size, mode="bilinear", align_corners=False)[:, 0]
+    up = TF.interpolate(raw[:, None], size=size, mode="bilinear", align_corners=False)[:, 0]
     return scale_maps(up)                     # an all-zero map stays zero (0 / tiny)
 
 
@@ -263,7 +263,7 @@ class GradCAM:
             if not inside:
                 self.close()
         w = self._channel_weights(A, G)
-        raw = F.relu((w[:, :, None, None] * A).sum(1))
+        raw = TF.relu((w[:, :, None, None] * A).sum(1))
         self.logits, self.targets, self.activations, self.gradients = logits, t, A, G
         self.weights, self.raw = w, raw
         return upsample_and_scale(raw, x.shape[-2:])
@@ -290,7 +290,7 @@ class GradCAMPlusPlus(GradCAM):
         g2, g3 = G ** 2, G ** 3
         denom = 2 * g2 + A.sum(dim=(2, 3), keepdim=True) * g3
         alpha = torch.where(denom != 0, g2 / torch.where(denom != 0, denom, 1), 0)
-        return (alpha * F.relu(G)).sum(dim=(2, 3))
+        return (alpha * TF.relu(G)).sum(dim=(2, 3))
 
 
 # ---------------------------------------------------------------- occlusion
@@ -517,4 +517,4 @@ def compose_filters(outer, inner):
     if outer.shape[1] != inner.shape[0]:
         raise ValueError(f"need outer (O, J, p, q) and inner (J, C, k, l); got "
                          f"{tuple(outer.shape)} and {tuple(inner.shape)}")
-    return F.conv_transpose2d(outer, inner)
+    return TF.conv_transpose2d(outer, inner)

@@ -39,7 +39,7 @@ import time
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
+import torch.nn.functional as TF
 from tqdm.auto import tqdm
 
 from ..checks import check_bool, check_callable, check_choice, check_int, check_number
@@ -249,7 +249,7 @@ def soft_cross_entropy(logits, y, label_smoothing=0.0):
             raise ValueError(f"y must hold class indices in [0, {K - 1}] (the model has {K} "
                              f"outputs); got {int(bad)}")
         y = y.long()
-    return F.cross_entropy(logits.float(), y, label_smoothing=label_smoothing)
+    return TF.cross_entropy(logits.float(), y, label_smoothing=label_smoothing)
 
 
 def _to_input(xb, device, prepare, channels_last):
@@ -290,7 +290,7 @@ def _tta_logits(model, xb, tta):
     if tta == "flip":
         return mirror(xb)
     H, W = xb.shape[-2:]
-    padded = F.pad(xb, (1, 1, 1, 1), mode="reflect")
+    padded = TF.pad(xb, (1, 1, 1, 1), mode="reflect")
     shifted = [padded[..., :H, :W], padded[..., 2:, 2:]]
     return mirror(xb) / 2 + sum(mirror(s) for s in shifted) / 4
 

@@ -471,7 +471,7 @@ def _conv_args(p):
 
 def _conv_case(torch, np, args, rng):
     """Callables: ours and torch's conv2d forward, and forward + backward."""
-    from ..scratch import fast as F
+    from ..scratch import fast
     N, C, S, K = args.batch, args.channels, args.size, args.kernel
     x = rng.standard_normal((N, C, S, S), dtype=np.float32)
     w = rng.standard_normal((C, C, K, K), dtype=np.float32) / np.float32(np.sqrt(C * K * K))
@@ -481,8 +481,8 @@ def _conv_case(torch, np, args, rng):
     dyt, pad = torch.from_numpy(dy), K // 2
 
     def ours():
-        F.conv2d(x, w, b, padding=pad)
-        F.conv2d_backward(dy, x, w, padding=pad)
+        fast.conv2d(x, w, b, padding=pad)
+        fast.conv2d_backward(dy, x, w, padding=pad)
 
     def theirs():
         xt.grad = wt.grad = bt.grad = None
@@ -492,7 +492,7 @@ def _conv_case(torch, np, args, rng):
         with torch.no_grad():
             torch.nn.functional.conv2d(xt, wt, bt, padding=pad)
 
-    return {"ours_fwd": lambda: F.conv2d(x, w, b, padding=pad), "torch_fwd": theirs_fwd,
+    return {"ours_fwd": lambda: fast.conv2d(x, w, b, padding=pad), "torch_fwd": theirs_fwd,
             "ours": ours, "torch": theirs}
 
 
