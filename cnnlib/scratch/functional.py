@@ -197,7 +197,7 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1):
     geo = _geometry(x.shape, w.shape[2:], stride, padding, dilation, _W_KERNEL)
     (N, F), out = (x.shape[0], w.shape[0]), geo[-1]
     W = w.reshape(F, -1)                                                 # (F, C*KH*KW)
-    Y = W @ _cols_batch(x, geo)                                          # Y = W X_col, (F, N*L)
+    Y = W @ _cols_batch(x, geo)                                          # Y = W X_col, (F, N*OH*OW)
     y = np.ascontiguousarray(Y.reshape(F, N, *out).transpose(1, 0, 2, 3))
     if b is not None:
         y += b[:, None, None]                                            # + b per filter
@@ -213,7 +213,7 @@ def conv2d_backward(dy, x, w, stride=1, padding=0, dilation=1):
     geo = _geometry(x.shape, w.shape[2:], stride, padding, dilation, _W_KERNEL)
     (N, C, _, _), (F, _, KH, KW), out = x.shape, w.shape, geo[-1]
     dy = _conv_dy(dy, x, F, out)
-    dY = dy.transpose(1, 0, 2, 3).reshape(F, -1)                         # (F, N*L)
+    dY = dy.transpose(1, 0, 2, 3).reshape(F, -1)                         # (F, N*OH*OW)
     W = w.reshape(F, -1)                                                 # (F, C*KH*KW)
     dW = dY @ _cols_batch(x, geo).T                                      # dL/dW = dY X_col^T
     dX = (W.T @ dY).reshape(C, KH, KW, N, *out)                          # dL/dX_col = W^T dY
