@@ -29,7 +29,10 @@ def _range_text(minimum, maximum, open_min=False, open_max=False):
 
 
 def check_int(value, name, minimum=None, maximum=None, kind="an int", shown=None):
-    """``value`` as a Python int in [minimum, maximum] (bools are not ints here)."""
+    """``value`` as a Python int in [minimum, maximum] (bools are not ints here).
+
+    本書: 章のコードからは直接使いません
+    """
     shown = value if shown is None else shown
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be {kind}; got {shown!r} ({type(shown).__name__})")
@@ -40,7 +43,10 @@ def check_int(value, name, minimum=None, maximum=None, kind="an int", shown=None
 
 def check_number(value, name, minimum=None, maximum=None, open_min=False, open_max=False):
     """``value`` as a finite Python float in the range (``open_min``/``open_max``: the bound
-    itself is excluded)."""
+    itself is excluded).
+
+    本書: 章のコードからは直接使いません
+    """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number; got {value!r} ({type(value).__name__})")
     try:
@@ -58,7 +64,10 @@ def check_number(value, name, minimum=None, maximum=None, open_min=False, open_m
 
 
 def check_choice(value, name, choices):
-    """``value`` if it is one of ``choices`` (compared with ==), else a ValueError listing them."""
+    """``value`` if it is one of ``choices`` (compared with ==), else a ValueError listing them.
+
+    本書: 章のコードからは直接使いません
+    """
     choices = tuple(choices)
     try:
         ok = value in choices
@@ -72,14 +81,20 @@ def check_choice(value, name, choices):
 
 
 def check_bool(value, name):
-    """``value`` if it is a bool (True/False, NumPy's bool included), as a Python bool."""
+    """``value`` if it is a bool (True/False, NumPy's bool included), as a Python bool.
+
+    本書: 章のコードからは直接使いません
+    """
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False; got {value!r} ({type(value).__name__})")
     return bool(value)
 
 
 def check_str(value, name, nonempty=False):
-    """``value`` if it is a str (non-empty after stripping spaces if ``nonempty``)."""
+    """``value`` if it is a str (non-empty after stripping spaces if ``nonempty``).
+
+    本書: 章のコードからは直接使いません
+    """
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a str; got {value!r} ({type(value).__name__})")
     if nonempty and not value.strip():
@@ -91,6 +106,8 @@ def check_ints(values, name, minimum=None, maximum=None, length=None, nonempty=T
     """``values`` (a list, tuple or 1-D array of ints) as a tuple of checked Python ints.
 
     ``kind`` describes what is allowed in the message (e.g. "an (H, W) pair of ints").
+
+    本書: 章のコードからは直接使いません
     """
     kind = kind or (f"a sequence of {length} ints" if length is not None else "a sequence of ints")
     if not isinstance(values, (list, tuple, range, np.ndarray)) or np.ndim(values) != 1:
@@ -105,7 +122,10 @@ def check_ints(values, name, minimum=None, maximum=None, length=None, nonempty=T
 
 def check_numbers(values, name, *bounds, **kw):
     """``values`` (a non-empty list or tuple of real numbers, each passing
-    ``check_number(v, ..., *bounds, **kw)``) as a tuple of Python floats."""
+    ``check_number(v, ..., *bounds, **kw)``) as a tuple of Python floats.
+
+    本書: 章のコードからは直接使いません
+    """
     if not isinstance(values, (list, tuple)) or not values:
         raise TypeError(f"{name} must be a non-empty list of numbers; got {values!r:.80} "
                         f"({type(values).__name__})")
@@ -116,7 +136,10 @@ _PAIR = "an int or an (h, w) pair of ints"
 
 
 def check_pair(value, name, minimum=1):
-    """An int or an (h, w) pair of ints, each >= minimum, as a tuple of two Python ints."""
+    """An int or an (h, w) pair of ints, each >= minimum, as a tuple of two Python ints.
+
+    本書: 章のコードからは直接使いません
+    """
     if isinstance(value, (tuple, list, np.ndarray)) and np.ndim(value) > 0:
         if len(value) != 2:
             raise ValueError(f"{name} must be {_PAIR}; got {value!r} with {len(value)} entries")
@@ -126,7 +149,10 @@ def check_pair(value, name, minimum=1):
 
 
 def check_callable(value, name, what="a function", none_ok=False):
-    """``value`` if it can be called (or is None when ``none_ok``)."""
+    """``value`` if it can be called (or is None when ``none_ok``).
+
+    本書: 章のコードからは直接使いません
+    """
     if value is None and none_ok:
         return None
     if not callable(value):
@@ -140,6 +166,8 @@ def check_array(x, name, ndim=None, layout="", finite=False):
 
     ``ndim``: the required number of dimensions (``layout`` such as "(N, C, H, W)" is named in
     the message); ``finite``: NaN and infinities are refused.
+
+    本書: 章のコードからは直接使いません
     """
     try:
         a = np.asarray(x)
@@ -163,7 +191,10 @@ def check_array(x, name, ndim=None, layout="", finite=False):
 
 
 def check_shape(shape, name, expected, layout=""):
-    """Raise unless ``shape`` equals ``expected`` (both tuples); ``layout`` names the axes."""
+    """Raise unless ``shape`` equals ``expected`` (both tuples); ``layout`` names the axes.
+
+    本書: 章のコードからは直接使いません
+    """
     shape, expected = tuple(shape), tuple(expected)
     if shape != expected:
         layout = f"{layout} = " if layout else ""

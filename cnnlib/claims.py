@@ -37,7 +37,10 @@ __all__ = ["ClaimError", "claim", "choose", "monotone", "exceeds", "outranks"]
 
 
 class ClaimError(AssertionError):
-    """A sentence of the book is no longer supported by the numbers beside it."""
+    """A sentence of the book is no longer supported by the numbers beside it.
+
+    本書: 章のコードからは直接使いません
+    """
 
 
 def _numbers_text(numbers):
@@ -48,6 +51,8 @@ def claim(sentence, holds, **numbers):
     """Guard ``sentence`` (as written in the page) by ``holds``; return the sentence.
 
     ``numbers`` are the values the sentence rests on; they appear in the error message.
+
+    本書: 第1章、第2章、第3章、第4章、第5章、第6章、第7章、第8章
     """
     if not isinstance(sentence, str) or not sentence.strip():
         raise TypeError(f"sentence must be the claim's text as a non-empty str, got {sentence!r}")
@@ -65,6 +70,8 @@ def choose(cases, **numbers):
 
     Exactly one condition must be true: none or several is a :class:`ClaimError` (the cases
     must cover the outcomes and exclude each other).
+
+    本書: 第3章、第5章、第6章、第7章、第8章
     """
     if not isinstance(cases, dict) or not cases:
         raise TypeError(f"cases must be a non-empty dict {{sentence: condition}}, got {cases!r}")
@@ -85,6 +92,8 @@ def paired_se(a, b):
     test image i right": the result is ``std(a - b) / sqrt(n)`` (sample std), the size of the
     accuracy difference that test-set sampling alone produces. Images both classifiers get right
     (or both wrong) add nothing, which makes this much smaller than the two accuracies' own errors.
+
+    本書: 第2章、第3章
     """
     a, b = np.asarray(a, dtype=float).ravel(), np.asarray(b, dtype=float).ravel()
     if a.shape != b.shape or a.size < 2:
@@ -94,7 +103,10 @@ def paired_se(a, b):
 
 
 def monotone(values, increasing=True, strict=True):
-    """True when every step of ``values`` goes the stated way (not just the ends)."""
+    """True when every step of ``values`` goes the stated way (not just the ends).
+
+    本書: 第4章、第6章
+    """
     v = [float(x) for x in values]
     if len(v) < 2 or any(math.isnan(x) for x in v):
         return False
@@ -105,7 +117,10 @@ def monotone(values, increasing=True, strict=True):
 
 
 def exceeds(value, baseline, margin):
-    """True when ``value`` is above ``baseline`` by more than ``margin`` (all finite)."""
+    """True when ``value`` is above ``baseline`` by more than ``margin`` (all finite).
+
+    本書: 第2章、第3章、第7章、第8章
+    """
     nums = [float(value), float(baseline), float(margin)]
     if not all(math.isfinite(x) for x in nums):
         return False
@@ -116,7 +131,10 @@ def exceeds(value, baseline, margin):
 
 def outranks(a, b, margin=0.0):
     """True when every value of ``a`` is above every value of ``b`` by more than ``margin``
-    (e.g. accuracies over several seeds: the worst run of A beats the best run of B)."""
+    (e.g. accuracies over several seeds: the worst run of A beats the best run of B).
+
+    本書: 第7章
+    """
     a, b = [float(x) for x in a], [float(x) for x in b]
     if not a or not b:
         raise ValueError("a and b must each hold at least one value")

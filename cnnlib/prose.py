@@ -27,7 +27,10 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 class Text(str):
-    """A ``str`` shown as itself (no quotes) by ``repr``, IPython and ``{eval}``."""
+    """A ``str`` shown as itself (no quotes) by ``repr``, IPython and ``{eval}``.
+
+    本書: 章のコードからは直接使いません
+    """
 
     def __repr__(self):
         return str(self)
@@ -43,6 +46,8 @@ class Glued:
     ``bool`` is refused because a sentence never shows ``True``. Names must be Python identifiers
     so that ``{eval}`g.name``` can read them. Setting a name again replaces it (a reader reruns a
     cell).
+
+    本書: 第1章、第2章、第3章、第4章、第5章、第6章、第7章、第8章
     """
 
     def __init__(self):

@@ -16,7 +16,10 @@ _DEVICES = "a torch.device or a device string such as 'cpu', 'cuda', 'cuda:0' or
 
 def check_tensor(x, name, ndim=None, layout="", floating=None, nonempty=False):
     """``x`` if it is a torch.Tensor with ``ndim`` dimensions (``layout`` names them, e.g.
-    "(N, C, H, W)"), floating point or not as ``floating`` asks, and non-empty if asked."""
+    "(N, C, H, W)"), floating point or not as ``floating`` asks, and non-empty if asked.
+
+    本書: 章のコードからは直接使いません
+    """
     if not torch.is_tensor(x):
         hint = "; convert it with torch.as_tensor(...)" if hasattr(x, "__array__") else ""
         raise TypeError(f"{name} must be a torch.Tensor{f' {layout}' if layout else ''}; got "
@@ -34,14 +37,20 @@ def check_tensor(x, name, ndim=None, layout="", floating=None, nonempty=False):
 
 
 def check_module(model, name="model"):
-    """``model`` if it is a torch.nn.Module."""
+    """``model`` if it is a torch.nn.Module.
+
+    本書: 章のコードからは直接使いません
+    """
     if not isinstance(model, nn.Module):
         raise TypeError(f"{name} must be a torch.nn.Module; got {type(model).__name__}")
     return model
 
 
 def check_device(device, name="device", present=True):
-    """``device`` as a torch.device: cpu, cuda or mps, and (if ``present``) one this machine has."""
+    """``device`` as a torch.device: cpu, cuda or mps, and (if ``present``) one this machine has.
+
+    本書: 章のコードからは直接使いません
+    """
     if isinstance(device, torch.device):
         d = device
     elif isinstance(device, str):
@@ -66,7 +75,10 @@ def check_device(device, name="device", present=True):
 
 
 def check_labels(y, name, num_classes=None):
-    """``y`` if it is a 1-D integer tensor of class indices in [0, num_classes)."""
+    """``y`` if it is a 1-D integer tensor of class indices in [0, num_classes).
+
+    本書: 章のコードからは直接使いません
+    """
     check_tensor(y, name, 1, "(N,) of class indices", floating=False)
     if len(y) and int(y.min()) < 0:
         raise ValueError(f"{name} must hold class indices >= 0; got {int(y.min())}")
@@ -77,7 +89,10 @@ def check_labels(y, name, num_classes=None):
 
 
 def check_tensor_pair(data, name, nonempty=True):
-    """``data`` as a pair ``(X, y)`` of tensors with one label per example."""
+    """``data`` as a pair ``(X, y)`` of tensors with one label per example.
+
+    本書: 章のコードからは直接使いません
+    """
     if not (isinstance(data, (tuple, list)) and len(data) == 2):
         raise TypeError(f"{name} must be a pair (X, y) of tensors; got {type(data).__name__}")
     X, y = data
@@ -94,7 +109,10 @@ def check_tensor_pair(data, name, nonempty=True):
 @contextlib.contextmanager
 def explain_misfit(name, x, active=True):
     """Around a model's forward pass on ``x``: torch's error for an input the model cannot take
-    (a RuntimeError from deep inside a layer) becomes a ValueError naming ``name`` and x's shape."""
+    (a RuntimeError from deep inside a layer) becomes a ValueError naming ``name`` and x's shape.
+
+    本書: 章のコードからは直接使いません
+    """
     try:
         yield
     except RuntimeError as err:

@@ -10,7 +10,10 @@ from .torch_checks import check_device
 
 
 def set_seed(seed=0):
-    """Seed Python, NumPy and torch so that two runs print the same numbers."""
+    """Seed Python, NumPy and torch so that two runs print the same numbers.
+
+    本書: 第1章、第2章、第3章、第4章、第5章、第6章、第7章、第8章
+    """
     seed = check_int(seed, "seed", 0, 2**32 - 1)          # NumPy's legacy seed range
     random.seed(seed)
     np.random.seed(seed)
@@ -19,7 +22,10 @@ def set_seed(seed=0):
 
 
 def get_device(prefer=None):
-    """The best available device: cuda, then mps, then cpu (or ``prefer`` if given)."""
+    """The best available device: cuda, then mps, then cpu (or ``prefer`` if given).
+
+    本書: 第3章、第4章、第5章、第6章、第7章、第8章
+    """
     if prefer is not None:
         return check_device(prefer, "prefer")
     if torch.cuda.is_available():
@@ -30,12 +36,18 @@ def get_device(prefer=None):
 
 
 def num_threads():
-    """Threads torch uses on this machine (CNNLIB_THREADS overrides)."""
+    """Threads torch uses on this machine (CNNLIB_THREADS overrides).
+
+    本書: 章のコードからは直接使いません
+    """
     return env_threads() or torch.get_num_threads()
 
 
 def env_threads():
-    """The thread count in ``$CNNLIB_THREADS`` (a positive int), or None when it is unset or empty."""
+    """The thread count in ``$CNNLIB_THREADS`` (a positive int), or None when it is unset or empty.
+
+    本書: 章のコードからは直接使いません
+    """
     value = os.environ.get("CNNLIB_THREADS", "").strip()
     if not value:
         return None

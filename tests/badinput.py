@@ -39,7 +39,7 @@ ALLOWED = (ValueError, TypeError, FileNotFoundError)
 class Case:
     """One adversarial call: ``call()`` must raise ``raises`` with ``words`` in its message,
     or (``raises=None``) return a result that ``check`` accepts."""
-    target: str                  # the public name, e.g. "cnnlib.layers.Conv2d.backward"
+    target: str                  # the public name, e.g. "cnnlib.scratch.layers.Conv2d.backward"
     label: str
     call: object
     raises: type = None
@@ -59,7 +59,7 @@ class Case:
 
     @property
     def module(self):
-        """The module that owns the target (``cnnlib.layers`` for ``cnnlib.layers.Conv2d.forward``)."""
+        """The module that owns the target (``cnnlib.scratch.layers`` for ``cnnlib.scratch.layers.Conv2d.forward``)."""
         parts = self.target.split(".")
         known = set(modules())
         for i in range(len(parts), 0, -1):

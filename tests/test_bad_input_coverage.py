@@ -13,8 +13,8 @@ from badinput import CNNLIB_DIR, public_names
 CASE_FILES = (test_bad_input_numpy, test_bad_input_torch, test_bad_input_data, test_bad_input_misc)
 # Public names that take arguments but have nothing a reader could get wrong, with the reason.
 NOTHING_TO_CHECK = {
-    "cnnlib.summary.LayerRow": "a result record that summary() fills in; readers only read it",
-    "cnnlib.summary.Summary": "a result record that summary() fills in; readers only read it",
+    "cnnlib.nn.summarize.LayerRow": "a result record that summary() fills in; readers only read it",
+    "cnnlib.nn.summarize.Summary": "a result record that summary() fills in; readers only read it",
 }
 
 

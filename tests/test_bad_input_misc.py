@@ -11,14 +11,21 @@ import torch
 from torch import nn
 
 from badinput import case_test, table
-from cnnlib import architectures as AR
-from cnnlib import bench as B
-from cnnlib import experiments as E
-from cnnlib import models as M
-from cnnlib import recipes as R
-from cnnlib import train as T
-from cnnlib import trainplots as TP
-from cnnlib import viz as V
+from cnnlib.figures import architectures as FA
+from cnnlib.figures import batchnorm as FB
+from cnnlib.figures import cam as FC
+from cnnlib.figures import experiments as FE
+from cnnlib.figures import images as FI
+from cnnlib.figures import pooling as FP
+from cnnlib.figures import scratch as FS
+from cnnlib.figures import training as TP
+from cnnlib.nn import architectures as AR
+from cnnlib.nn import experiments as E
+from cnnlib.nn import models as M
+from cnnlib.nn import recipes as R
+from cnnlib.nn import train as T
+from cnnlib.tools import bench as B
+from cnnlib.tools import source as SRC
 
 TV, VE = TypeError, ValueError
 MEAN, STD = (0.5, 0.5, 0.5), (0.25, 0.25, 0.25)
@@ -58,8 +65,8 @@ def saved_book_model(d, **meta_changes):
     return path
 
 
-# ---------------------------------------------------------------- cnnlib.recipes
-CASES = table("cnnlib.recipes", [
+# ---------------------------------------------------------------- cnnlib.nn.recipes
+CASES = table("cnnlib.nn.recipes", [
     ("triangle", "total 0", lambda: R.triangle(0), VE, "total", ">= 1"),
     ("triangle", "negative start (gradient ascent)", lambda: R.triangle(10, start=-0.2), VE,
      "start", ">= 0"),
@@ -144,7 +151,7 @@ def _lookahead_ends_on_average():
     return 1.0 < float(model.weight.detach()) < 4.0
 
 
-# ---------------------------------------------------------------- cnnlib.experiments
+# ---------------------------------------------------------------- cnnlib.nn.experiments
 def _runs(**extra):
     """dropout_runs' result for p = 0 and seed 0: three evaluations."""
     return {(0.0, 0): {"epoch": np.arange(1, 4), "train_acc": np.ones(3), "val_acc": np.ones(3),
@@ -152,86 +159,86 @@ def _runs(**extra):
                        "test_loss": 1.0, **extra}}
 
 
-CASES += table("cnnlib.experiments", [
-    ("weight_grad_norms", "not a module", lambda: E.weight_grad_norms([nn.Linear(1, 1)]), TV,
+CASES += table("cnnlib", [
+    ("nn.experiments.weight_grad_norms", "not a module", lambda: E.weight_grad_norms([nn.Linear(1, 1)]), TV,
      "model must be", "nn.Module"),
-    ("grad_flow_runs", "depth 10", lambda: E.grad_flow_runs(*cifar(), depth=10), VE,
+    ("nn.experiments.grad_flow_runs", "depth 10", lambda: E.grad_flow_runs(*cifar(), depth=10), VE,
      "depth must be 6n + 2", "56"),
-    ("grad_flow_runs", "steps 0", lambda: E.grad_flow_runs(*cifar(), depth=8, steps=0), VE,
+    ("nn.experiments.grad_flow_runs", "steps 0", lambda: E.grad_flow_runs(*cifar(), depth=8, steps=0), VE,
      "steps", ">= 1"),
-    ("grad_flow_runs", "lr -0.1", lambda: E.grad_flow_runs(*cifar(), depth=8, steps=1,
+    ("nn.experiments.grad_flow_runs", "lr -0.1", lambda: E.grad_flow_runs(*cifar(), depth=8, steps=1,
                                                            batch_size=2, lr=-0.1), VE, "lr",
      "> 0"),
-    ("grad_flow_runs", "too few images", lambda: E.grad_flow_runs(*cifar(), depth=8, steps=5,
+    ("nn.experiments.grad_flow_runs", "too few images", lambda: E.grad_flow_runs(*cifar(), depth=8, steps=5,
                                                                   batch_size=4), VE,
      "need steps * batch_size = 20 images", "got 8"),
-    ("grad_flow_figure", "empty runs", lambda: E.grad_flow_figure({}, 8), TV, "runs must be",
+    ("figures.experiments.grad_flow_figure", "empty runs", lambda: FE.grad_flow_figure({}, 8), TV, "runs must be",
      "grad_flow_runs"),
-    ("bn_lr_runs", "no lrs", lambda: E.bn_lr_runs(mnistlike(), mnistlike(), []), TV,
+    ("nn.experiments.bn_lr_runs", "no lrs", lambda: E.bn_lr_runs(mnistlike(), mnistlike(), []), TV,
      "lrs must be a non-empty list", "[]"),
-    ("bn_lr_runs", "lr 0", lambda: E.bn_lr_runs(mnistlike(), mnistlike(), [0.1, 0]), VE,
+    ("nn.experiments.bn_lr_runs", "lr 0", lambda: E.bn_lr_runs(mnistlike(), mnistlike(), [0.1, 0]), VE,
      "lrs[1]", "> 0"),
-    ("bn_lr_runs", "numpy data", lambda: E.bn_lr_runs((np.zeros((2, 1, 8, 8)), np.zeros(2)),
+    ("nn.experiments.bn_lr_runs", "numpy data", lambda: E.bn_lr_runs((np.zeros((2, 1, 8, 8)), np.zeros(2)),
                                                       mnistlike(), [0.1]), TV,
      "train[0] (X) must be a torch.Tensor", "torch.as_tensor"),
-    ("bn_lr_figure", "smooth 0", lambda: E.bn_lr_figure({0: {(0.1, False): {"loss": np.ones(3),
+    ("figures.experiments.bn_lr_figure", "smooth 0", lambda: FE.bn_lr_figure({0: {(0.1, False): {"loss": np.ones(3),
                                                                               "test_acc": 0.5}}}, 0),
      VE, "smooth", ">= 1"),
-    ("bn_lr_figure", "one seed's runs, not {seed: runs}", lambda: E.bn_lr_figure(
+    ("figures.experiments.bn_lr_figure", "one seed's runs, not {seed: runs}", lambda: FE.bn_lr_figure(
         {(0.1, False): {"loss": np.ones(3), "test_acc": 0.5}}), TV, "results must be",
      "{seed: bn_lr_runs(...)}"),
-    ("bn_lr_figure", "missing keys", lambda: E.bn_lr_figure({0: {(0.1, False): {"loss": []}}}),
+    ("figures.experiments.bn_lr_figure", "missing keys", lambda: FE.bn_lr_figure({0: {(0.1, False): {"loss": []}}}),
      VE,
      "results[0][(0.1, False)] must hold", "'test_acc'"),
-    ("dropout_runs", "p 1", lambda: E.dropout_runs(mnistlike(), mnistlike(), [0.0, 1.0]), VE,
+    ("nn.experiments.dropout_runs", "p 1", lambda: E.dropout_runs(mnistlike(), mnistlike(), [0.0, 1.0]), VE,
      "ps[1]", "[0, 1)"),
-    ("dropout_runs", "ps a number", lambda: E.dropout_runs(mnistlike(), mnistlike(), 0.5), TV,
+    ("nn.experiments.dropout_runs", "ps a number", lambda: E.dropout_runs(mnistlike(), mnistlike(), 0.5), TV,
      "ps must be a non-empty list", "0.5"),
-    ("dropout_table", "last 0 (would average every epoch)", lambda: E.dropout_table(_runs(), 0),
+    ("nn.experiments.dropout_table", "last 0 (would average every epoch)", lambda: E.dropout_table(_runs(), 0),
      VE, "last", "in [1, 3]"),
-    ("dropout_table", "last beyond the epochs", lambda: E.dropout_table(_runs(), 5), VE, "last",
+    ("nn.experiments.dropout_table", "last beyond the epochs", lambda: E.dropout_table(_runs(), 5), VE, "last",
      "in [1, 3]"),
-    ("dropout_table", "means", lambda: E.dropout_table(_runs(), 2)[0.0], None,
+    ("nn.experiments.dropout_table", "means", lambda: E.dropout_table(_runs(), 2)[0.0], None,
      lambda r: {k: v.tolist() for k, v in r.items()} == {
          "train": [1.0], "val": [1.0], "gap": [0.0], "val_loss": [1.0], "test": [1.0],
          "test_loss": [1.0]}),
-    ("dropout_runs", "seeds a number", lambda: E.dropout_runs(mnistlike(), mnistlike(), [0.0],
+    ("nn.experiments.dropout_runs", "seeds a number", lambda: E.dropout_runs(mnistlike(), mnistlike(), [0.0],
                                                               seeds=0), TV, "seeds must be",
      "list or tuple"),
-    ("dropout_figure", "not runs", lambda: E.dropout_figure([1, 2], "t"), TV, "runs must be",
+    ("figures.experiments.dropout_figure", "not runs", lambda: FE.dropout_figure([1, 2], "t"), TV, "runs must be",
      "dropout_runs"),
 ])
 
-# ---------------------------------------------------------------- cnnlib.architectures
+# ---------------------------------------------------------------- cnnlib.nn.architectures
 STATS = {"A": {"year": 2000, "params": 10, "flops": 100, "idea": "x"}}
-CASES += table("cnnlib.architectures", [
-    ("on_meta", "builder a model", lambda: AR.on_meta("vgg16"), TV, "builder must be",
+CASES += table("cnnlib", [
+    ("nn.architectures.on_meta", "builder a model", lambda: AR.on_meta("vgg16"), TV, "builder must be",
      "function or class"),
-    ("on_meta", "weights on meta", lambda: AR.on_meta(M.lenet5).classifier.fc3.weight.device.type,
+    ("nn.architectures.on_meta", "weights on meta", lambda: AR.on_meta(M.lenet5).classifier.fc3.weight.device.type,
      None, lambda t: t == "meta"),
-    ("architecture_stats", "short row", lambda: AR.architecture_stats([(1998, "LeNet-5")]), VE,
+    ("nn.architectures.architecture_stats", "short row", lambda: AR.architecture_stats([(1998, "LeNet-5")]), VE,
      "archs[0] must be a row", "(year, name, builder, input size, idea)"),
-    ("architecture_stats", "one row", lambda: AR.architecture_stats(AR.ARCHITECTURES[:1]), None,
+    ("nn.architectures.architecture_stats", "one row", lambda: AR.architecture_stats(AR.ARCHITECTURES[:1]), None,
      lambda s: s["LeNet-5"]["params"] == 61706),
-    ("timeline_figure", "empty", lambda: AR.timeline_figure({}), TV, "stats must be",
+    ("figures.architectures.timeline_figure", "empty", lambda: FA.timeline_figure({}), TV, "stats must be",
      "architecture_stats"),
-    ("params_flops_figure", "missing flops", lambda: AR.params_flops_figure(
+    ("figures.architectures.params_flops_figure", "missing flops", lambda: FA.params_flops_figure(
         {"A": {"params": 1}}), VE, "stats['A'] must hold", "'flops'"),
-    ("params_flops_figure", "one point", lambda: AR.params_flops_figure(STATS), None,
+    ("figures.architectures.params_flops_figure", "one point", lambda: FA.params_flops_figure(STATS), None,
      lambda f: len(f.axes) == 1),
-    ("receptive_field", "size 10**6 (would allocate 10^12 pixels)", lambda: AR.receptive_field(
+    ("nn.architectures.measured_receptive_field", "size 10**6 (would allocate 10^12 pixels)", lambda: AR.measured_receptive_field(
         [3], size=10**6), VE, "size must be", "[1, 4096]"),
-    ("receptive_field", "even kernel", lambda: AR.receptive_field([3, 4]), VE,
+    ("nn.architectures.measured_receptive_field", "even kernel", lambda: AR.measured_receptive_field([3, 4]), VE,
      "kernel_sizes must be odd", "[3, 4]"),
-    ("receptive_field", "size '15'", lambda: AR.receptive_field([3], size="15"), TV, "size",
+    ("nn.architectures.measured_receptive_field", "size '15'", lambda: AR.measured_receptive_field([3], size="15"), TV, "size",
      "an int"),
-    ("receptive_field", "two 3x3 see 5", lambda: AR.receptive_field([3, 3]), None,
+    ("nn.architectures.measured_receptive_field", "two 3x3 see 5", lambda: AR.measured_receptive_field([3, 3]), None,
      lambda r: r == 5),
 ])
 
-# ---------------------------------------------------------------- cnnlib.trainplots, cnnlib.viz
+# ---------------------------------------------------------------- cnnlib.figures.training, cnnlib.figures
 CLASSES = ("a", "b", "c", "d")
-CASES += table("cnnlib.trainplots", [
+CASES += table("cnnlib.figures.training", [
     ("class_grid", "per_class 0", lambda: TP.class_grid(*cifar(), CLASSES, per_class=0), VE,
      "per_class", ">= 1"),
     ("class_grid", "label without a name", lambda: TP.class_grid(*cifar(), CLASSES[:3]), VE,
@@ -271,25 +278,25 @@ CASES += table("cnnlib.trainplots", [
     ("prediction_grid", "n -1", lambda: TP.prediction_grid(*cifar(), cifar()[1], CLASSES, n=-1),
      VE, "n", ">= 1"),
 ])
-CASES += table("cnnlib.viz", [
-    ("show_images", "titles short", lambda: V.show_images([np.zeros((2, 2))] * 2, ["a"]), VE,
+CASES += table("cnnlib", [
+    ("figures.images.show_images", "titles short", lambda: FI.show_images([np.zeros((2, 2))] * 2, ["a"]), VE,
      "one title per image", "1 titles"),
-    ("show_images", "no images", lambda: V.show_images([], []), VE, "at least one image",
+    ("figures.images.show_images", "no images", lambda: FI.show_images([], []), VE, "at least one image",
      "0 images"),
-    ("show_images", "ncols 0", lambda: V.show_images([np.zeros((2, 2))], ["a"], ncols=0), VE,
+    ("figures.images.show_images", "ncols 0", lambda: FI.show_images([np.zeros((2, 2))], ["a"], ncols=0), VE,
      "ncols", ">= 1"),
-    ("show_images", "unknown cmap", lambda: V.show_images([np.zeros((2, 2))], ["a"],
+    ("figures.images.show_images", "unknown cmap", lambda: FI.show_images([np.zeros((2, 2))], ["a"],
                                                           cmap="greyish"), VE, "cmap must be",
      "'gray'"),
-    ("show_images", "signed per image", lambda: V.show_images([np.zeros((2, 2))] * 2, ["a", "b"],
+    ("figures.images.show_images", "signed per image", lambda: FI.show_images([np.zeros((2, 2))] * 2, ["a", "b"],
                                                               signed=[True]), VE,
      "signed must be a bool", "one bool per image"),
-    ("show_source", "a number", lambda: V.show_source(3), TV, "obj must be",
+    ("tools.source.show_source", "a number", lambda: SRC.show_source(3), TV, "obj must be",
      "written in Python"),
 ])
 
 
-# ---------------------------------------------------------------- cnnlib.bench (command line)
+# ---------------------------------------------------------------- cnnlib.tools.bench (command line)
 def cli(*argv):
     """main(argv)'s usage error: argparse prints it and exits with 2 (returns the message)."""
     err = io.StringIO()
@@ -312,7 +319,7 @@ def _raise_from_cnnlib(fn):
     return ""
 
 
-CASES += table("cnnlib.bench", [
+CASES += table("cnnlib.tools.bench", [
     ("main", "--batch 0", lambda: _raise_from_cnnlib(lambda: cli("conv", "--batch", "0")), None,
      lambda m: "argument --batch: must be an int >= 1; got '0'" in m),
     ("main", "--repeats x", lambda: _raise_from_cnnlib(lambda: cli("conv", "--repeats", "x")),
@@ -326,7 +333,7 @@ CASES += table("cnnlib.bench", [
         "cifar10", "--lesson-budget", "nan")), None,
      lambda m: "argument --lesson-budget: must be a number >= 0" in m),
     ("cmd_conv", "not parsed arguments", lambda: B.cmd_conv({"batch": 1}), TV,
-     "args must be the argparse.Namespace", "cnnlib.bench conv"),
+     "args must be the argparse.Namespace", "cnnlib.tools.bench conv"),
     ("cmd_cifar10", "missing options", lambda: B.cmd_cifar10(argparse.Namespace(recipes="lesson")),
      TV, "args must be the argparse.Namespace", "missing"),
     ("parse_recipe", "unknown preset", lambda: B.parse_recipe("book-bf16@1min", _args()), VE,
@@ -359,7 +366,7 @@ def _args():
     return parser.parse_args([])
 
 
-CASES += table("cnnlib.trainplots", [
+CASES += table("cnnlib.figures.training", [
     ("lr_sweep_plot", "one loss short", lambda: TP.lr_sweep_plot([1e-3, 1e-2], [2.3], xlabel="x",
                                                                  ylabel="y", title="t"), VE,
      "one loss per learning rate", "(1,)"),
@@ -381,9 +388,9 @@ CASES += table("cnnlib.trainplots", [
     ("grad_norm_plot", "a 2-D run", lambda: TP.grad_norm_plot({"a": np.ones((2, 2))}, title="t"),
      VE, "runs['a'] must be a 1-D", "(2, 2)"),
 ])
-CASES += table("cnnlib.bench", [
+CASES += table("cnnlib.tools.bench", [
     ("cmd_archs", "not parsed arguments", lambda: B.cmd_archs({"archs": "lenet5"}), TV,
-     "args must be the argparse.Namespace", "cnnlib.bench archs"),
+     "args must be the argparse.Namespace", "cnnlib.tools.bench archs"),
     ("main", "archs --lr 0", lambda: _raise_from_cnnlib(lambda: cli("archs", "--lr", "0")), None,
      lambda m: "argument --lr: must be a number > 0" in m),
     ("main", "archs --val -1", lambda: _raise_from_cnnlib(lambda: cli("archs", "--val", "-1")),
@@ -395,6 +402,51 @@ CASES += table("cnnlib.bench", [
      "lesson must be", "total_time"),
     ("speedup", "a ratio", lambda: B.speedup({"t80": 10.0}, {"t80": 95.0, "total_time": 99.0}),
      None, lambda r: r == (9.5, False)),
+])
+
+
+# ---------------------------------------------------------------- the chapters' figures
+ARCH_RUN = {"val_acc": [0.5, 0.6], "test_acc": 0.6, "params": 1000, "mflops": 1.0}
+CASES += table("cnnlib.figures", [
+    ("pooling.shift_change_bars", "list", lambda: FP.shift_change_bars([0.1]), TV, "change must be",
+     "dict"),
+    ("pooling.shift_change_bars", "drawn", lambda: FP.shift_change_bars({"a": 0.1, "b": 0.2}), None,
+     lambda fig: len(fig.axes[0].patches) == 2),
+    ("pooling.pooling_views", "no rows", lambda: FP.pooling_views({}, [("x", None)]), TV,
+     "rows must be", "non-empty dict"),
+    ("pooling.pooling_views", "column not a pair", lambda: FP.pooling_views(
+        {"a": np.zeros((1, 1, 4, 4))}, ["x"]), VE, "columns must be", "(title, pool or None)"),
+    ("batchnorm.running_stats_figure", "empty", lambda: FB.running_stats_figure({}, 0, 1), TV,
+     "curves must be", "non-empty dict"),
+    ("batchnorm.running_stats_figure", "one column", lambda: FB.running_stats_figure(
+        {0.1: np.zeros((5, 1))}, 0, 1), VE, "curves[0.1]", "(steps, 2)"),
+    ("scratch.digit_row", "float idx", lambda: FS.digit_row(np.zeros((3, 1, 4, 4)), [0, 1, 2],
+                                                            np.array([0.5])), VE, "idx must be",
+     "integer index"),
+    ("scratch.digit_row", "3-D X", lambda: FS.digit_row(np.zeros((3, 4, 4)), [0, 1, 2], [0]), VE,
+     "X must be", "(N, 1, H, W)"),
+    ("scratch.show_digit", "2-D digit", lambda: FS.show_digit(np.zeros((4, 4)), "t"), VE,
+     "digit must be", "(1, H, W)"),
+    ("training.early_stopping_plot", "not a history", lambda: TP.early_stopping_plot(
+        [1, 2], 1, 2, "t"), TV, "history must be", "'train_loss'"),
+    ("training.early_stopping_plot", "best epoch 0", lambda: TP.early_stopping_plot(
+        hist(), 0, 2, "t"), VE, "best_epoch", ">= 1"),
+    ("training.grad_norm_steps", "epochs 0", lambda: TP.grad_norm_steps([1.0, 2.0], 0), VE,
+     "epochs", ">= 1"),
+    ("training.grad_norm_steps", "2-D norms", lambda: TP.grad_norm_steps([[1.0]], 1), VE,
+     "norms must be", "(steps,)"),
+    ("training.architecture_panels", "missing key", lambda: TP.architecture_panels(
+        {"a": {"val_acc": [0.5]}}, ["a"], "t"), TV, "runs must be", "'mflops'"),
+    ("training.architecture_panels", "names short", lambda: TP.architecture_panels(
+        {"a": ARCH_RUN, "b": ARCH_RUN}, ["a"], "t"), VE, "names must hold", "one name per run"),
+    ("training.seed_bars", "empty runs", lambda: TP.seed_bars({"a": []}, 0.5, "y", "t"), TV,
+     "results must be", "accuracy per seed"),
+    ("training.seed_bars", "chance 2", lambda: TP.seed_bars({"a": [0.6]}, 2, "y", "t"), VE,
+     "chance", "in [0, 1]"),
+    ("cam.sanity_cascade_plot", "empty", lambda: FC.sanity_cascade_plot([], 0.1), VE,
+     "cascade must be", "(layer name, correlation, ...)"),
+    ("cam.sanity_cascade_plot", "chance 'a'", lambda: FC.sanity_cascade_plot([("l", 0.5)], "a"),
+     TV, "chance", "a real number"),
 ])
 
 

@@ -7,11 +7,12 @@ import numpy as np
 
 from badinput import case_test, table
 from cnnlib import checks as C
-from cnnlib import convmath as CM
-from cnnlib import functional as F
-from cnnlib import gradcheck as G
-from cnnlib import layers as L
-from cnnlib import pooling as P
+from cnnlib.scratch import convmath as CM
+from cnnlib.scratch import fast as FAST
+from cnnlib.scratch import functional as F
+from cnnlib.scratch import gradcheck as G
+from cnnlib.scratch import layers as L
+from cnnlib.scratch import pooling as P
 
 R = np.random.default_rng(0)
 X = R.standard_normal((2, 3, 5, 5))                 # (N, C, H, W)
@@ -97,8 +98,32 @@ CASES = table("cnnlib.checks", [
      "dy must have shape", "(3, 2)"),
 ])
 
-# ---------------------------------------------------------------- cnnlib.functional
-CASES += table("cnnlib.functional", [
+
+def conv_rows(F):
+    """The conv2d and conv2d_backward cases, for the reference ops and for the fast path beside
+    them (the same API, so the same cases)."""
+    return [
+        ("conv2d", "bias shape", lambda: F.conv2d(X, W, np.zeros(3)), VE, "b must have shape",
+         "one bias per filter"),
+        ("conv2d", "string x", lambda: F.conv2d(np.array([["a"]]), W), TV, "x must be",
+         "numeric array"),
+        ("conv2d", "stride triple", lambda: F.conv2d(X, W, stride=(1, 1, 1)), VE, "stride must be",
+         "(h, w) pair"),
+        ("conv2d", "zero-size filters", lambda: F.conv2d(X, np.zeros((0, 3, 3, 3))), VE, "w must",
+         "at least one filter"),
+        ("conv2d", "empty batch ok", lambda: F.conv2d(X[:0], W), None,
+         lambda y: y.shape == (0, 4, 3, 3)),
+        ("conv2d", "nan propagates", lambda: F.conv2d(np.full((1, 3, 3, 3), np.nan), W), None,
+         lambda y: np.isnan(y).all()),
+        ("conv2d_backward", "dy transposed", lambda: F.conv2d_backward(DY.transpose(0, 1, 3, 2)[:, :, :, :2], X, W), VE,
+         "dy must have", "(N, F, OH, OW)"),
+        ("conv2d_backward", "dy broadcastable", lambda: F.conv2d_backward(DY[:, :, :1, :1], X, W),
+         VE, "dy must have", "(2, 4, 3, 3)"),
+    ]
+
+
+# ---------------------------------------------------------------- cnnlib.scratch.functional
+CASES += table("cnnlib.scratch.functional", [
     ("conv_output_size", "size 0", lambda: F.conv_output_size(0, 3), VE, "size", ">= 1"),
     ("conv_output_size", "kernel too big", lambda: F.conv_output_size(4, 7), VE, "kernel_size",
      "size + 2*padding"),
@@ -114,22 +139,6 @@ CASES += table("cnnlib.functional", [
      "must be equal"),
     ("conv2d_naive", "3-D x", lambda: F.conv2d_naive(X[0], W), VE, "x must be a 4-D array",
      "(N, C, H, W)"),
-    ("conv2d", "bias shape", lambda: F.conv2d(X, W, np.zeros(3)), VE, "b must have shape",
-     "one bias per filter"),
-    ("conv2d", "string x", lambda: F.conv2d(np.array([["a"]]), W), TV, "x must be",
-     "numeric array"),
-    ("conv2d", "stride triple", lambda: F.conv2d(X, W, stride=(1, 1, 1)), VE, "stride must be",
-     "(h, w) pair"),
-    ("conv2d", "zero-size filters", lambda: F.conv2d(X, np.zeros((0, 3, 3, 3))), VE, "w must",
-     "at least one filter"),
-    ("conv2d", "empty batch ok", lambda: F.conv2d(X[:0], W), None,
-     lambda y: y.shape == (0, 4, 3, 3)),
-    ("conv2d", "nan propagates", lambda: F.conv2d(np.full((1, 3, 3, 3), np.nan), W), None,
-     lambda y: np.isnan(y).all()),
-    ("conv2d_backward", "dy transposed", lambda: F.conv2d_backward(DY.transpose(0, 1, 3, 2)[:, :, :, :2], X, W), VE,
-     "dy must have", "(N, F, OH, OW)"),
-    ("conv2d_backward", "dy broadcastable", lambda: F.conv2d_backward(DY[:, :, :1, :1], X, W),
-     VE, "dy must have", "(2, 4, 3, 3)"),
     ("im2col", "kernel does not fit", lambda: F.im2col(X, 7), VE, "kernel_size",
      "size + 2*padding"),
     ("im2col", "int input ok", lambda: F.im2col(np.ones((1, 1, 3, 3), int), 2), None,
@@ -188,8 +197,10 @@ CASES += table("cnnlib.functional", [
     ("dropout_backward", "shape", lambda: F.dropout_backward(X, X[:1]), VE, "dy and mask",
      "same shape"),
 ])
+CASES += table("cnnlib.scratch.functional", conv_rows(F))
+CASES += table("cnnlib.scratch.fast", conv_rows(FAST))
 
-# ---------------------------------------------------------------- cnnlib.layers
+# ---------------------------------------------------------------- cnnlib.scratch.layers
 def _forwarded(layer, x):
     layer.forward(x)
     return layer
@@ -223,7 +234,7 @@ _LAYERS = {   # name: (layer factory, x, a dy of the wrong shape that would broa
     "Dropout": (lambda: L.Dropout(0.5, seed=0), X, np.ones((1, 3, 5, 5))),
 }
 for _name, (_make, _x, _dy) in _LAYERS.items():
-    CASES += table("cnnlib.layers", [
+    CASES += table("cnnlib.scratch.layers", [
         (f"{_name}.backward", "before forward", lambda m=_make: m().backward(np.ones(3)), VE,
          "backward", "forward"),
         (f"{_name}.backward", "dy of a broadcastable shape",
@@ -232,7 +243,7 @@ for _name, (_make, _x, _dy) in _LAYERS.items():
         (f"{_name}.forward", "list input", lambda m=_make, x=_x: m().forward(x.tolist()), TV,
          "x must be", "ndarray"),
     ])
-CASES += table("cnnlib.layers", [
+CASES += table("cnnlib.scratch.layers", [
     ("Conv2d.backward", "dy transposed (OH and OW swapped)", _conv_dy_transposed, VE,
      "dy must have", "(2, 2, 4, 3)"),
     ("Conv2d", "in_channels 0", lambda: L.Conv2d(0, 4, 3), VE, "in_channels", ">= 1"),
@@ -283,7 +294,7 @@ CASES += table("cnnlib.layers", [
     ("SoftmaxCrossEntropy.backward", "before forward", lambda: L.SoftmaxCrossEntropy().backward(),
      VE, "backward", "forward"),
     ("Sequential", "not a layer", lambda: L.Sequential(L.ReLU(), np.tanh), TV, "layer 1",
-     "cnnlib.layers.Layer"),
+     "cnnlib.scratch.layers.Layer"),
     ("Sequential", "input_shape string", lambda: L.Sequential(L.ReLU(), input_shape="3x5"), TV,
      "input_shape", "sequence of ints"),
     ("Sequential.check", "input_shape int", lambda: _seq().check(75), TV, "input_shape",
@@ -341,8 +352,8 @@ CASES += table("cnnlib.layers", [
      lambda s: s == "(1, 28, 28)"),
 ])
 
-# ---------------------------------------------------------------- cnnlib.convmath
-CASES += table("cnnlib.convmath", [
+# ---------------------------------------------------------------- cnnlib.scratch.convmath
+CASES += table("cnnlib.scratch.convmath", [
     ("kernel", "unknown", lambda: CM.kernel("sobel"), VE, "unknown kernel", "sobel_x"),
     ("kernel", "not a string", lambda: CM.kernel(["blur"]), VE, "kernel", "available"),
     ("correlate2d", "3-D x", lambda: CM.correlate2d(X[0], K), VE, "x must be a 2-D array",
@@ -383,8 +394,8 @@ CASES += table("cnnlib.convmath", [
      "(OH, OW)"),
 ])
 
-# ---------------------------------------------------------------- cnnlib.pooling
-CASES += table("cnnlib.pooling", [
+# ---------------------------------------------------------------- cnnlib.scratch.pooling
+CASES += table("cnnlib.scratch.pooling", [
     ("reduction_rate", "size 0", lambda: P.reduction_rate(0, 2, 2), VE, "size", ">= 1"),
     ("reduction_rate", "stride 0", lambda: P.reduction_rate(8, 2, 0), VE, "stride", ">= 1"),
     ("receptive_field", "kernel 0", lambda: P.receptive_field([("conv", 0, 1)]), VE,
@@ -427,8 +438,8 @@ CASES += table("cnnlib.pooling", [
      VE, "x must be a 2-D array", "(H, W)"),
 ])
 
-# ---------------------------------------------------------------- cnnlib.gradcheck
-CASES += table("cnnlib.gradcheck", [
+# ---------------------------------------------------------------- cnnlib.scratch.gradcheck
+CASES += table("cnnlib.scratch.gradcheck", [
     ("numerical_gradient", "float32 x", lambda: G.numerical_gradient(np.sum, np.ones(2, np.float32)),
      TV, "x as a float64 ndarray", "float32"),
     ("numerical_gradient", "h 0", lambda: G.numerical_gradient(np.sum, np.ones(2), h=0), VE,

@@ -1,11 +1,11 @@
-"""``python -m cnnlib.bench cifar10`` on a tiny synthetic split (no timing is asserted)."""
+"""``python -m cnnlib.tools.bench cifar10`` on a tiny synthetic split (no timing is asserted)."""
 import argparse
 import json
 
 import pytest
 import torch
 
-from cnnlib import bench
+from cnnlib.tools import bench
 from cnnlib.data import cifar10 as C
 
 

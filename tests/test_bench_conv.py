@@ -1,5 +1,5 @@
-"""Smoke test of ``python -m cnnlib.bench conv`` on tiny arrays (no timing is asserted)."""
-from cnnlib import bench
+"""Smoke test of ``python -m cnnlib.tools.bench conv`` on tiny arrays (no timing is asserted)."""
+from cnnlib.tools import bench
 
 
 def test_bench_conv_runs_and_marks_every_timing_line(capsys):

@@ -10,8 +10,8 @@ import torch.nn.functional as TF
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnnlib import functional as F
-from cnnlib.gradcheck import numerical_gradient, relative_error
+from cnnlib.scratch import functional as F
+from cnnlib.scratch.gradcheck import numerical_gradient, relative_error
 
 PARITY, GRAD = 1e-10, 1e-7
 

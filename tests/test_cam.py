@@ -1,4 +1,4 @@
-"""cnnlib.cam: Grad-CAM / Grad-CAM++ against hand computations, hygiene (hooks, memory,
+"""cnnlib.nn.cam: Grad-CAM / Grad-CAM++ against hand computations, hygiene (hooks, memory,
 training flags), shapes and ranges, occlusion, and clear errors. float64 throughout."""
 import gc
 import tracemalloc
@@ -8,11 +8,11 @@ import pytest
 import torch
 import torch.nn as nn
 
-from cnnlib import functional as Fn
-from cnnlib.cam import (GradCAM, GradCAMPlusPlus, capture_activations, compose_filters,
-                        filters_rgb, occlusion,
-                        overlay, plot_feature_maps, plot_filters, plot_overlays, randomize_weights,
-                        scale_maps, spearman, upsample_and_scale)
+from cnnlib.figures.cam import overlay, plot_feature_maps, plot_filters, plot_overlays
+from cnnlib.nn.cam import (GradCAM, GradCAMPlusPlus, capture_activations, compose_filters,
+                           filters_rgb, occlusion, randomize_weights, scale_maps, spearman,
+                           upsample_and_scale)
+from cnnlib.scratch import functional as Fn
 
 TOL = 1e-12  # float64 everywhere; the maps are a handful of multiply-adds
 
@@ -68,7 +68,7 @@ def test_gradcam_by_hand_identity_kernels(x5):
 
 
 def test_gradcam_by_hand_random_weights_with_numpy_conv():
-    """Generic weights: A from cnnlib.functional.conv2d (NumPy), weights = averaged gradients."""
+    """Generic weights: A from cnnlib.scratch.functional.conv2d (NumPy), weights = averaged gradients."""
     rng = np.random.default_rng(1)
     w, b, W = rng.normal(size=(4, 2, 3, 3)), rng.normal(size=4), rng.normal(size=(5, 4))
     model = tiny_model(w, b, W)

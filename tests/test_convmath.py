@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from cnnlib import convmath as cm
-from cnnlib import functional as F
+from cnnlib.scratch import convmath as CM
+from cnnlib.scratch import functional as F
 from cnnlib.data import DatasetMissingError
 from cnnlib.data import images
 
@@ -18,21 +18,21 @@ def rel(a, b):
 def test_correlate_is_conv2d_and_convolve_flips_the_kernel():
     rng = np.random.default_rng(0)
     x, k = rng.normal(size=(6, 7)), rng.normal(size=(3, 2))
-    assert rel(cm.correlate2d(x, k), F.conv2d(x[None, None], k[None, None])[0, 0]) < TOL
+    assert rel(CM.correlate2d(x, k), F.conv2d(x[None, None], k[None, None])[0, 0]) < TOL
     flipped = F.conv2d(x[None, None], k[::-1, ::-1].copy()[None, None])[0, 0]
-    assert rel(cm.convolve2d(x, k), flipped) < TOL
-    assert rel(cm.convolve2d(x, k), cm.correlate2d(x, k)) > 0.1     # differ for this kernel
+    assert rel(CM.convolve2d(x, k), flipped) < TOL
+    assert rel(CM.convolve2d(x, k), CM.correlate2d(x, k)) > 0.1     # differ for this kernel
 
 
 def test_convolve_matches_numpy_1d_convolution():
     a, b = np.array([1.0, 2, 3, 4, 5]), np.array([1.0, 0, -2])
-    np.testing.assert_allclose(cm.convolve2d(a[None], b[None])[0], np.convolve(a, b, "valid"))
-    np.testing.assert_allclose(cm.correlate2d(a[None], b[None])[0], np.correlate(a, b, "valid"))
+    np.testing.assert_allclose(CM.convolve2d(a[None], b[None])[0], np.convolve(a, b, "valid"))
+    np.testing.assert_allclose(CM.correlate2d(a[None], b[None])[0], np.correlate(a, b, "valid"))
 
 
 def test_valid_mode_rejects_large_kernel():
     with pytest.raises(ValueError, match="larger than the input"):
-        cm.convolve2d(np.ones((2, 2)), np.ones((3, 1)))
+        CM.convolve2d(np.ones((2, 2)), np.ones((3, 1)))
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -47,7 +47,7 @@ def test_full_correlation_form_equals_autograd(seed):
     y = torch.nn.functional.conv2d(x, w, stride=s, padding=p, dilation=d)
     dy = torch.tensor(rng.normal(size=tuple(y.shape)))
     (y * dy).sum().backward()
-    dx = cm.conv2d_input_grad_full(dy.numpy(), w.numpy(), x.shape, s, p, d)
+    dx = CM.conv2d_input_grad_full(dy.numpy(), w.numpy(), x.shape, s, p, d)
     assert rel(dx, x.grad.numpy()) < TOL
 
 
@@ -58,19 +58,19 @@ def test_stride1_formula_right_for_stride1_wrong_for_stride2():
         oh = F.conv_output_size(6, 3, 0, stride)
         dy = rng.normal(size=(oh, oh))
         dx, _, _ = F.conv2d_backward(dy[None, None], x[None, None], w[None, None], stride)
-        err = rel(cm.input_grad_stride1_formula(dy, w, x.shape), dx[0, 0])
+        err = rel(CM.input_grad_stride1_formula(dy, w, x.shape), dx[0, 0])
         assert (err < TOL) == ok, (stride, err)
 
 
 def test_dilate_inserts_zeros():
-    out = cm.dilate(np.arange(1.0, 5).reshape(1, 1, 2, 2), 2)[0, 0]
+    out = CM.dilate(np.arange(1.0, 5).reshape(1, 1, 2, 2), 2)[0, 0]
     np.testing.assert_array_equal(out, [[1, 0, 2], [0, 0, 0], [3, 0, 4]])
 
 
 def test_kernel_lookup():
-    assert cm.kernel("sobel_x").shape == (3, 3)
+    assert CM.kernel("sobel_x").shape == (3, 3)
     with pytest.raises(ValueError, match="unknown kernel"):
-        cm.kernel("gauss")
+        CM.kernel("gauss")
 
 
 def test_sample_photo_loads_gray_and_resized():
@@ -100,10 +100,10 @@ def test_sample_photo_missing_is_clear(monkeypatch, tmp_path):
 
 def test_bad_arguments_are_named():
     with pytest.raises(TypeError, match="x must be a real numeric array"):
-        cm.correlate2d(np.array([["a"]]), np.ones((1, 1)))
+        CM.correlate2d(np.array([["a"]]), np.ones((1, 1)))
     with pytest.raises(ValueError, match="k must be a 2-D array"):
-        cm.convolve2d(np.ones((3, 3)), np.ones(3))
+        CM.convolve2d(np.ones((3, 3)), np.ones(3))
     with pytest.raises(ValueError, match=r"stride must be positive \(>= 1\); got 0"):
-        cm.dilate(np.ones((1, 1, 2, 2)), 0)
+        CM.dilate(np.ones((1, 1, 2, 2)), 0)
     with pytest.raises(ValueError, match="dy must have shape"):
-        cm.conv2d_input_grad_full(np.ones((1, 1, 2, 2)), np.ones((1, 1, 3, 3)), (1, 1, 5, 5))
+        CM.conv2d_input_grad_full(np.ones((1, 1, 2, 2)), np.ones((1, 1, 3, 3)), (1, 1, 5, 5))

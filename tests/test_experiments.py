@@ -1,4 +1,4 @@
-"""cnnlib.architectures and cnnlib.experiments on tiny inputs (fast; figures are built, not shown)."""
+"""cnnlib.nn.architectures and cnnlib.nn.experiments on tiny inputs (fast; figures are built, not shown)."""
 import matplotlib
 
 matplotlib.use("Agg")
@@ -8,9 +8,12 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 import torchvision  # noqa: E402
 
-from cnnlib import architectures as A  # noqa: E402
-from cnnlib import experiments as E  # noqa: E402
-from cnnlib import models as M  # noqa: E402
+from cnnlib.figures import architectures as FA  # noqa: E402
+from cnnlib.figures import experiments as FE  # noqa: E402
+from cnnlib.nn import architectures as A  # noqa: E402
+from cnnlib.nn import experiments as E  # noqa: E402
+from cnnlib.nn import models as M  # noqa: E402
+from cnnlib.nn.train import evaluate  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -33,8 +36,8 @@ def test_architecture_stats_subset():
     ref = A.on_meta(torchvision.models.mobilenet_v2, weights=None)
     assert stats["MobileNetV2"]["params"] == M.count_params(ref)
     assert stats["ResNet-18"]["flops"] > stats["MobileNetV2"]["flops"] > stats["LeNet-5"]["flops"]
-    assert A.timeline_figure(stats).axes[0].get_yscale() == "log"
-    assert len(A.params_flops_figure(stats).axes[0].collections) == 3
+    assert FA.timeline_figure(stats).axes[0].get_yscale() == "log"
+    assert len(FA.params_flops_figure(stats).axes[0].collections) == 3
 
 
 def test_on_meta_allocates_nothing():
@@ -45,18 +48,18 @@ def test_on_meta_allocates_nothing():
 @pytest.mark.parametrize("ks,expected", [([3], 3), ([3, 3], 5), ([5], 5), ([3, 3, 3], 7),
                                          ([7], 7), ([1, 3], 3)])
 def test_receptive_field(ks, expected):
-    assert A.receptive_field(ks) == expected == 1 + sum(k - 1 for k in ks)
+    assert A.measured_receptive_field(ks) == expected == 1 + sum(k - 1 for k in ks)
 
 
 def test_receptive_field_bad_input():
     for bad, err in (([], ValueError), ([2], ValueError), ([3, 0], ValueError),
                      ([True], TypeError), (3, TypeError)):
         with pytest.raises(err, match="kernel_sizes"):
-            A.receptive_field(bad)
+            A.measured_receptive_field(bad)
     with pytest.raises(ValueError, match="size must be in"):
-        A.receptive_field([3], size=10**6)                 # would allocate 10^12 pixels
+        A.measured_receptive_field([3], size=10**6)                 # would allocate 10^12 pixels
     with pytest.raises(ValueError, match="too small"):
-        A.receptive_field([7, 7], size=10)
+        A.measured_receptive_field([7, 7], size=10)
 
 
 # ---------------------------------------------------------------- gradient flow
@@ -79,7 +82,7 @@ def test_grad_flow_runs_are_deterministic():
         assert len(rec["loss"]) == 3 and set(rec["norms"]) == {0, 2}
         assert len(rec["norms"][0]) == 8 and all(np.isfinite(rec["norms"][0]))
         assert rec["norms"] == again[name]["norms"]
-    E.grad_flow_figure(runs, 8)
+    FE.grad_flow_figure(runs, 8)
     with pytest.raises(ValueError, match="6n"):
         E.grad_flow_runs(X, y, depth=10)
     with pytest.raises(ValueError, match="images"):
@@ -92,7 +95,7 @@ def test_bn_lr_runs():
     res = E.bn_lr_runs(train, test, lrs=(0.01,), epochs=1, batch_size=8, widths=(4, 8))
     assert set(res) == {(0.01, False), (0.01, True)}
     assert all(len(r["loss"]) == 4 and 0 <= r["test_acc"] <= 1 for r in res.values())
-    fig = E.bn_lr_figure({0: res, 1: res}, smooth=2)
+    fig = FE.bn_lr_figure({0: res, 1: res}, smooth=2)
     assert len(fig.axes[0].lines) == 4                    # 2 seeds x (with, without BN)
 
 
@@ -103,7 +106,7 @@ def test_dropout_runs_and_table():
     assert set(runs) == {(0.0, 0), (0.0, 1), (0.5, 0), (0.5, 1)}
     r = runs[0.5, 1]
     assert list(r["epoch"]) == [2, 4, 5] and len(r["train_acc"]) == len(r["val_loss"]) == 3
-    assert r["test_acc"] == pytest.approx(E.evaluate(r["model"], test)["acc"])
+    assert r["test_acc"] == pytest.approx(evaluate(r["model"], test)["acc"])
     assert not np.array_equal(runs[0.5, 0]["val_loss"], runs[0.5, 1]["val_loss"])   # seeds differ
     table = E.dropout_table(runs, last=2)
     assert table[0.5]["val"][1] == pytest.approx(r["val_acc"][-2:].mean())
@@ -113,7 +116,7 @@ def test_dropout_runs_and_table():
                            eval_every=2)
     assert np.array_equal(again[0.5, 1]["val_loss"], r["val_loss"]) and again[0.5, 1]["test_acc"] is None
     assert np.isnan(E.dropout_table(again)[0.5]["test"]).all()
-    E.dropout_figure(runs, "t")
+    FE.dropout_figure(runs, "t")
     with pytest.raises(ValueError, match="eval_every"):
         E.dropout_runs(train, val, ps=(0.0,), eval_every=0)
 
@@ -121,9 +124,9 @@ def test_dropout_runs_and_table():
 def test_show_source_displays_highlighted_code(monkeypatch):
     import IPython.display
 
-    from cnnlib import viz
+    from cnnlib.tools import source
     shown = []
     monkeypatch.setattr(IPython.display, "display", shown.append)
-    viz.show_source(A.receptive_field)
+    source.show_source(A.measured_receptive_field)
     assert len(shown) == 1 and isinstance(shown[0], IPython.display.Code)
-    assert "def receptive_field" in shown[0].data
+    assert "def measured_receptive_field" in shown[0].data

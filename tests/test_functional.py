@@ -1,4 +1,4 @@
-"""cnnlib.functional against torch.nn.functional, its own naive loops and numerical gradients.
+"""cnnlib.scratch.functional against torch.nn.functional, its own naive loops and numerical gradients.
 
 Shapes, strides, paddings and dilations are drawn by hypothesis (derandomized, so every run
 checks the same cases); array values come from a drawn seed. Everything is float64 unless a
@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from threadpoolctl import threadpool_limits
 
-from cnnlib import functional as F
-from cnnlib.gradcheck import numerical_gradient, relative_error
+from cnnlib.scratch import fast, functional as F
+from cnnlib.scratch.gradcheck import numerical_gradient, relative_error
 
 TORCH_TOL = 1e-10       # relative error of every op vs torch (forward and autograd backward)
 NAIVE_TOL = 1e-10       # conv2d_naive vs the vectorised conv2d
@@ -24,6 +24,8 @@ WRONG = 1e-2            # a deliberately wrong gradient must be at least this fa
 PROPERTY = settings(max_examples=60, derandomize=True, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
 GRADIENT = settings(PROPERTY, max_examples=15)
+# conv2d and conv2d_backward: the reference ops and the fast path beside them pass the same tests
+CONV = pytest.mark.parametrize("conv", [F, fast], ids=["reference", "fast"])
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -100,27 +102,29 @@ def _distinct(shape, rng):
 
 
 # ---------------------------------------------------------------- vs torch
+@CONV
 @PROPERTY
 @given(conv_cases(), st.booleans())
-def test_conv2d_forward_matches_torch_and_naive(case, bias):
+def test_conv2d_forward_matches_torch_and_naive(conv, case, bias):
     _, x, w, b = _conv_arrays(case)
     b = b if bias else None
-    y = F.conv2d(x, w, b, **_geo(case))
+    y = conv.conv2d(x, w, b, **_geo(case))
     expected = TF.conv2d(_t(x), _t(w), None if b is None else _t(b), **_geo(case))
     assert y.shape == tuple(expected.shape)
     assert relative_error(y, expected.numpy()) <= TORCH_TOL
     assert relative_error(F.conv2d_naive(x, w, b, **_geo(case)), y) <= NAIVE_TOL
 
 
+@CONV
 @PROPERTY
 @given(conv_cases())
-def test_conv2d_backward_matches_torch_autograd(case):
+def test_conv2d_backward_matches_torch_autograd(conv, case):
     rng, x, w, b = _conv_arrays(case)
     xt, wt, bt = _t(x, True), _t(w, True), _t(b, True)
     yt = TF.conv2d(xt, wt, bt, **_geo(case))
     dy = rng.standard_normal(tuple(yt.shape))
     yt.backward(torch.from_numpy(dy))
-    dx, dw, db = F.conv2d_backward(dy, x, w, **_geo(case))
+    dx, dw, db = conv.conv2d_backward(dy, x, w, **_geo(case))
     for ours, theirs in ((dx, xt.grad), (dw, wt.grad), (db, bt.grad)):
         assert ours.shape == tuple(theirs.shape)
         assert relative_error(ours, theirs.numpy()) <= TORCH_TOL
@@ -212,15 +216,16 @@ def test_max_pool_backward_matches_torch_on_inf_and_nan(fill):
 
 
 # ---------------------------------------------------------------- numerical gradients
+@CONV
 @GRADIENT
 @given(conv_cases(max_size=2))
-def test_conv2d_backward_matches_numerical_gradient(case):
+def test_conv2d_backward_matches_numerical_gradient(conv, case):
     rng, x, w, b = _conv_arrays(case)
-    dy = rng.standard_normal(F.conv2d(x, w, b, **_geo(case)).shape)
-    dx, dw, db = F.conv2d_backward(dy, x, w, **_geo(case))
+    dy = rng.standard_normal(conv.conv2d(x, w, b, **_geo(case)).shape)
+    dx, dw, db = conv.conv2d_backward(dy, x, w, **_geo(case))
 
     def loss(x=x, w=w, b=b):
-        return np.sum(F.conv2d(x, w, b, **_geo(case)) * dy)       # dL/dy = dy
+        return np.sum(conv.conv2d(x, w, b, **_geo(case)) * dy)       # dL/dy = dy
     assert relative_error(numerical_gradient(lambda v: loss(x=v), x), dx) <= GRAD_TOL
     assert relative_error(numerical_gradient(lambda v: loss(w=v), w), dw) <= GRAD_TOL
     assert relative_error(numerical_gradient(lambda v: loss(b=v), b), db) <= GRAD_TOL
@@ -238,23 +243,24 @@ def test_pooling_backward_matches_numerical_gradient(case, kind):
     assert relative_error(num, bwd(dy, x, *_pool_args(case))) <= GRAD_TOL
 
 
-def test_the_checks_catch_a_wrong_backward():
+@CONV
+def test_the_checks_catch_a_wrong_backward(conv):
     """The tolerances separate right from wrong: classic mistakes give large errors."""
     rng = np.random.default_rng(0)
     x, w = rng.standard_normal((2, 3, 6, 6)), rng.standard_normal((4, 3, 3, 3))
     dy = rng.standard_normal((2, 4, 6, 6))
-    num_dx = numerical_gradient(lambda v: np.sum(F.conv2d(v, w, padding=1) * dy), x)
-    num_dw = numerical_gradient(lambda v: np.sum(F.conv2d(x, v, padding=1) * dy), w)
-    dx, dw, _ = F.conv2d_backward(dy, x, w, padding=1)
+    num_dx = numerical_gradient(lambda v: np.sum(conv.conv2d(v, w, padding=1) * dy), x)
+    num_dw = numerical_gradient(lambda v: np.sum(conv.conv2d(x, v, padding=1) * dy), w)
+    dx, dw, _ = conv.conv2d_backward(dy, x, w, padding=1)
     assert relative_error(num_dx, dx) <= GRAD_TOL and relative_error(num_dw, dw) <= GRAD_TOL
     # forgetting that dx needs the flipped kernel (passing w[::-1, ::-1] "pre-flipped")
-    wrong_dx, _, _ = F.conv2d_backward(dy, x, w[:, :, ::-1, ::-1], padding=1)
+    wrong_dx, _, _ = conv.conv2d_backward(dy, x, w[:, :, ::-1, ::-1], padding=1)
     assert relative_error(num_dx, wrong_dx) > WRONG
     # dw of the wrong correlation direction (kernel axes reversed)
     assert relative_error(num_dw, dw[:, :, ::-1, ::-1]) > WRONG
     # convolution instead of cross-correlation in the forward pass
-    flipped = F.conv2d(x, w[:, :, ::-1, ::-1], padding=1)
-    assert relative_error(F.conv2d(x, w, padding=1), flipped) > WRONG
+    flipped = conv.conv2d(x, w[:, :, ::-1, ::-1], padding=1)
+    assert relative_error(conv.conv2d(x, w, padding=1), flipped) > WRONG
     # max-pool gradient copied to every tied maximum instead of one
     xt = _t(np.ones((1, 1, 4, 4)), True)
     TF.max_pool2d(xt, 2).backward(torch.ones(1, 1, 2, 2, dtype=torch.float64))
@@ -263,12 +269,13 @@ def test_the_checks_catch_a_wrong_backward():
     assert relative_error(dx, dx * (1 + 1e-6)) > TORCH_TOL
 
 
-def test_naive_conv_is_the_formula_on_a_hand_example():
+@CONV
+def test_naive_conv_is_the_formula_on_a_hand_example(conv):
     x = np.arange(16.0).reshape(1, 1, 4, 4)
     w = np.array([[[[1.0, 0.0], [0.0, -1.0]]]])                  # x[i,j] - x[i+1,j+1]
     expected = np.full((1, 1, 3, 3), -5.0)
     np.testing.assert_array_equal(F.conv2d_naive(x, w), expected)
-    np.testing.assert_array_equal(F.conv2d(x, w, b=[1.0]), expected + 1)
+    np.testing.assert_array_equal(conv.conv2d(x, w, b=[1.0]), expected + 1)
 
 
 # ---------------------------------------------------------------- dtypes
@@ -307,67 +314,72 @@ def test_float32_inputs_give_float32_outputs_close_to_float64():
         assert relative_error(a, b) <= FLOAT32_TOL, name
 
 
+@CONV
 @pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8, np.bool_])
-def test_integer_and_bool_inputs_are_promoted_to_float64(dtype):
+def test_integer_and_bool_inputs_are_promoted_to_float64(conv, dtype):
     for name, out in _flat(_all_ops(dtype)):
         assert out.dtype == np.float64, name
     x = np.arange(16).reshape(1, 1, 4, 4).astype(dtype)
-    expected = F.conv2d(x.astype(np.float64), np.ones((1, 1, 2, 2)))
-    np.testing.assert_array_equal(F.conv2d(x, np.ones((1, 1, 2, 2), dtype=int)), expected)
+    expected = conv.conv2d(x.astype(np.float64), np.ones((1, 1, 2, 2)))
+    np.testing.assert_array_equal(conv.conv2d(x, np.ones((1, 1, 2, 2), dtype=int)), expected)
 
 
-def test_mixed_float32_and_float64_compute_in_float64():
+@CONV
+def test_mixed_float32_and_float64_compute_in_float64(conv):
     x = np.ones((1, 1, 3, 3), np.float32)
-    assert F.conv2d(x, np.ones((1, 1, 2, 2))).dtype == np.float64
-    assert F.conv2d(x, np.ones((1, 1, 2, 2), np.float32), b=np.zeros(1)).dtype == np.float64
-    dx, dw, db = F.conv2d_backward(np.ones((1, 1, 2, 2)), x, np.ones((1, 1, 2, 2), np.float32))
+    assert conv.conv2d(x, np.ones((1, 1, 2, 2))).dtype == np.float64
+    assert conv.conv2d(x, np.ones((1, 1, 2, 2), np.float32), b=np.zeros(1)).dtype == np.float64
+    dx, dw, db = conv.conv2d_backward(np.ones((1, 1, 2, 2)), x, np.ones((1, 1, 2, 2), np.float32))
     assert dx.dtype == dw.dtype == db.dtype == np.float32       # dy follows x and w
 
 
-def test_lists_and_numpy_integers_are_accepted():
+@CONV
+def test_lists_and_numpy_integers_are_accepted(conv):
     x = np.arange(9.0).reshape(1, 1, 3, 3).tolist()
-    y = F.conv2d(x, [[[[1.0]]]], stride=np.int64(2), padding=[0, 0])
+    y = conv.conv2d(x, [[[[1.0]]]], stride=np.int64(2), padding=[0, 0])
     np.testing.assert_array_equal(y, [[[[0.0, 2.0], [6.0, 8.0]]]])
     assert F.conv_output_size(np.int32(5), np.int64(3)) == 3
 
 
-def test_ops_leave_inputs_alone_and_return_fresh_arrays():
+@CONV
+def test_ops_leave_inputs_alone_and_return_fresh_arrays(conv):
     rng = np.random.default_rng(2)
     x, w = rng.standard_normal((2, 2, 4, 4)), rng.standard_normal((3, 2, 1, 1))
     before = x.copy(), w.copy()
     cols = F.im2col(x, 1)                                 # 1x1 windows: a view would be possible
     cols[...] = 7.0
     dy = rng.standard_normal((2, 3, 4, 4))
-    F.conv2d_backward(dy, x, w)
+    conv.conv2d_backward(dy, x, w)
     F.max_pool2d_backward(np.ones((2, 2, 2, 2)), x, 2)
     np.testing.assert_array_equal(x, before[0])
     np.testing.assert_array_equal(w, before[1])
 
 
-def test_empty_batch_gives_empty_outputs_like_torch():
+@CONV
+def test_empty_batch_gives_empty_outputs_like_torch(conv):
     x, w = np.zeros((0, 3, 5, 5)), np.zeros((2, 3, 3, 3))
-    assert F.conv2d(x, w).shape == tuple(TF.conv2d(_t(x), _t(w)).shape) == (0, 2, 3, 3)
-    dx, dw, db = F.conv2d_backward(np.zeros((0, 2, 3, 3)), x, w)
+    assert conv.conv2d(x, w).shape == tuple(TF.conv2d(_t(x), _t(w)).shape) == (0, 2, 3, 3)
+    dx, dw, db = conv.conv2d_backward(np.zeros((0, 2, 3, 3)), x, w)
     assert dx.shape == x.shape and not dw.any() and not db.any()
     assert F.max_pool2d(x, 2).shape == (0, 3, 2, 2)
 
 
-def test_large_batch_is_processed_in_chunks_without_changing_the_result(monkeypatch):
+def test_fast_path_processes_a_large_batch_in_chunks_without_changing_the_result(monkeypatch):
     rng = np.random.default_rng(3)
     x, w = rng.standard_normal((5, 2, 6, 6)), rng.standard_normal((3, 2, 3, 3))
     dy = rng.standard_normal((5, 3, 3, 3))
 
     def run():
-        return (F.conv2d(x, w, [1.0, 2.0, 3.0], 2, 1), *F.conv2d_backward(dy, x, w, 2, 1))
+        return (fast.conv2d(x, w, [1.0, 2.0, 3.0], 2, 1), *fast.conv2d_backward(dy, x, w, 2, 1))
     whole = run()
     pools = []
 
-    class Pool(F.ThreadPoolExecutor):                             # records that threads ran
+    class Pool(fast.ThreadPoolExecutor):                          # records that threads ran
         def __init__(self, workers):
             pools.append(workers)
             super().__init__(workers)
-    monkeypatch.setattr(F, "ThreadPoolExecutor", Pool)
-    monkeypatch.setattr(F, "_CHUNK_BYTES", 1)                    # one image per chunk
+    monkeypatch.setattr(fast, "ThreadPoolExecutor", Pool)
+    monkeypatch.setattr(fast, "_CHUNK_BYTES", 1)                 # one image per chunk
     serial = run()                                               # BLAS limited to 1 thread here
     with threadpool_limits(limits=2, user_api="blas"):
         threaded = run()                                         # 2 chunks at a time
@@ -391,6 +403,9 @@ CONV_OPS = {
     "conv2d": lambda x=X, w=W, b=None, **kw: F.conv2d(x, w, b, **kw),
     "conv2d_naive": lambda x=X, w=W, b=None, **kw: F.conv2d_naive(x, w, b, **kw),
     "conv2d_backward": lambda x=X, w=W, b=None, dy=DY, **kw: F.conv2d_backward(dy, x, w, **kw),
+    "fast.conv2d": lambda x=X, w=W, b=None, **kw: fast.conv2d(x, w, b, **kw),
+    "fast.conv2d_backward": lambda x=X, w=W, b=None, dy=DY, **kw: fast.conv2d_backward(dy, x, w,
+                                                                                       **kw),
 }
 POOL_OPS = {
     "max_pool2d": lambda x=X, k=2, **kw: F.max_pool2d(x, k, **kw),
@@ -480,6 +495,7 @@ def test_bad_bias_is_rejected(op, b, error, fragments):
     _check(excinfo, fragments)
 
 
+@CONV
 @pytest.mark.parametrize("dy, error, fragments", [
     (np.zeros((1, 2, 4, 4)), ValueError, ["dy", "output's shape", "(1, 2, 3, 3)", "(1, 2, 4, 4)"]),
     (np.zeros((1, 3, 3, 3)), ValueError, ["dy", "(N, F, OH, OW) = (1, 2, 3, 3)"]),
@@ -487,9 +503,9 @@ def test_bad_bias_is_rejected(op, b, error, fragments):
     (DY.astype(complex), TypeError, ["dy", *NUMERIC]),
     (DY.astype(object), TypeError, ["dy", *NUMERIC]),
 ])
-def test_bad_conv_dy_is_rejected(dy, error, fragments):
+def test_bad_conv_dy_is_rejected(conv, dy, error, fragments):
     with pytest.raises(error) as excinfo:
-        F.conv2d_backward(dy, X, W)
+        conv.conv2d_backward(dy, X, W)
     _check(excinfo, fragments)
 
 

@@ -1,9 +1,9 @@
-"""cnnlib.gradcheck: central differences on functions with known gradients, relative error."""
+"""cnnlib.scratch.gradcheck: central differences on functions with known gradients, relative error."""
 import numpy as np
 import pytest
 import torch
 
-from cnnlib.gradcheck import numerical_gradient, relative_error
+from cnnlib.scratch.gradcheck import numerical_gradient, relative_error
 
 NUMERIC_TOL = 1e-8      # central differences (h=1e-5) on smooth functions vs the exact gradient
 

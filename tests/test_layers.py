@@ -1,12 +1,15 @@
-"""cnnlib.layers against PyTorch (float64), whole-network gradient check, optimizers, shapes."""
+"""cnnlib.scratch.layers against PyTorch (float64), whole-network gradient check, optimizers, shapes."""
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as tF
 
-from cnnlib import layers as L
-from cnnlib import scratch
-from cnnlib.gradcheck import numerical_gradient, relative_error
+from cnnlib.figures import scratch as figs
+from cnnlib.nn import twin as TW
+from cnnlib.scratch import layers as L
+from cnnlib.scratch import train as scratch
+from cnnlib.tools import source
+from cnnlib.scratch.gradcheck import numerical_gradient, relative_error
 
 TOL = 1e-10   # float64 layer vs torch: both compute the same sums, only the order differs
 
@@ -167,7 +170,7 @@ def test_fit_refuses_mismatched_data_before_training():
     net = scratch.small_cnn()
     X, y = np.zeros((4, 1, 32, 32), np.float32), np.zeros(4, np.int64)
     with pytest.raises(ValueError, match=r"layer 7 Linear\(784, 10\).*\(1024,\)"):
-        scratch.fit(net, X, y, L.SGD(net, 0.1), progress=False)
+        scratch.fit_numpy(net, X, y, L.SGD(net, 0.1), progress=False)
 
 
 def _optimizer_run(make_np, make_torch, steps=5):
@@ -205,7 +208,7 @@ def test_optimizer_needs_gradients():
 
 def test_torch_twin_computes_the_same_function():
     net = scratch.small_cnn(kernel_size=5, hidden=16).astype(np.float64)
-    twin = scratch.to_torch(net).double()
+    twin = TW.torch_twin(net).double()
     x = rng().random((3, 1, 28, 28))
     assert relative_error(net.predict(x), twin(torch.tensor(x)).detach().numpy()) < 1e-10
     assert net.num_params == sum(p.numel() for p in twin.parameters())
@@ -216,9 +219,9 @@ def test_short_training_lowers_the_loss():
     X = r.standard_normal((64, 1, 28, 28)).astype(np.float32)
     y = (X[:, 0, :14].sum(axis=(1, 2)) > X[:, 0, 14:].sum(axis=(1, 2))).astype(np.int64)
     net = scratch.small_cnn(channels=(2, 4), num_classes=2)
-    before = scratch.evaluate(net, X, y)[0]
-    hist = scratch.fit(net, X, y, L.Adam(net, 1e-2), epochs=5, batch_size=16, progress=False)
-    assert scratch.evaluate(net, X, y)[0] < 0.5 * before and len(hist["loss"]) == 20
+    before = scratch.evaluate_numpy(net, X, y)[0]
+    hist = scratch.fit_numpy(net, X, y, L.Adam(net, 1e-2), epochs=5, batch_size=16, progress=False)
+    assert scratch.evaluate_numpy(net, X, y)[0] < 0.5 * before and len(hist["loss"]) == 20
 
 
 def test_mlp_like_matches_parameter_count():
@@ -233,7 +236,7 @@ def test_fit_records_times_and_decays_the_learning_rate():
     X, y = r.random((32, 1, 28, 28)).astype(np.float32), r.integers(0, 10, 32)
     net = scratch.small_cnn(channels=(2, 2))
     opt = L.Adam(net, 1e-2)
-    hist = scratch.fit(net, X, y, opt, epochs=2, batch_size=16, val=(X, y), evals_per_epoch=2,
+    hist = scratch.fit_numpy(net, X, y, opt, epochs=2, batch_size=16, val=(X, y), evals_per_epoch=2,
                        lr_decay=0.5, progress=False)
     assert hist["lr"] == [1e-2, 5e-3] and opt.lr == pytest.approx(2.5e-3)
     assert len(hist["epoch_time"]) == len(hist["epoch_cpu"]) == 2 and hist["eval_step"] == [1, 2, 3, 4]
@@ -241,14 +244,14 @@ def test_fit_records_times_and_decays_the_learning_rate():
 
 
 def test_fit_torch_uses_given_optimizer_and_scheduler():
-    net = scratch.to_torch(scratch.small_cnn(channels=(2, 2)))
+    net = TW.torch_twin(scratch.small_cnn(channels=(2, 2)))
     X, y = torch.rand(32, 1, 28, 28), torch.randint(0, 10, (32,))
     opt = torch.optim.SGD(net.parameters(), lr=0.1)
     sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
-    hist = scratch.fit_torch(net, X, y, epochs=2, batch_size=16, optimizer=opt, scheduler=sched,
+    hist = TW.fit_torch(net, X, y, epochs=2, batch_size=16, optimizer=opt, scheduler=sched,
                              progress=False)
     assert len(hist["epoch_time"]) == 2 and opt.param_groups[0]["lr"] == pytest.approx(0.025)
-    assert 0 <= scratch.evaluate_torch(net, X, y) <= 1
+    assert 0 <= TW.evaluate_torch(net, X, y) <= 1
 
 
 def test_feature_maps_and_figures():
@@ -259,12 +262,12 @@ def test_feature_maps_and_figures():
     assert [o.shape for _, o in outs][:6] == [(8, 28, 28), (8, 28, 28), (8, 14, 14), (16, 14, 14),
                                               (16, 14, 14), (16, 7, 7)]
     hist = {"loss": list(np.linspace(2, 1, 120)), "eval_step": [60, 120], "val_acc": [0.5, 0.6]}
-    assert len(scratch.plot_history({"a": hist}, 60).axes) == 2
-    assert len(scratch.plot_filters(net.layers[3].params["W"], "t").axes) == 1
-    mosaic = scratch.filter_mosaic(net.layers[3].params["W"])
+    assert len(figs.plot_history({"a": hist}, 60).axes) == 2
+    assert len(figs.plot_filter_mosaic(net.layers[3].params["W"], "t").axes) == 1
+    mosaic = figs.filter_mosaic(net.layers[3].params["W"])
     assert mosaic.shape == (8 * 4 - 1, 16 * 4 - 1) and np.isnan(mosaic[3, 0])
     assert np.nanmax(np.abs(mosaic)) == 1.0
-    assert len(scratch.plot_maps(outs[5][1], "t").axes) == 16
+    assert len(figs.plot_maps(outs[5][1], "t").axes) == 16
     assert len(scratch.smooth(np.ones(100), 10)) == 91
 
 
@@ -276,6 +279,6 @@ def test_neighbour_correlation():
 
 
 def test_source_text_keeps_equation_comments_close():
-    text = scratch.source_text(L.Linear.backward)
+    text = source.source_text(L.Linear.backward)
     assert text.startswith("def backward(self, dy):")
     assert 'self.grads["W"] = dy.T @ self.x  # dL/dW = dy^T x' in text

@@ -1,4 +1,4 @@
-"""cnnlib.models: output shapes, parameter counts (hand-derived and torchvision), backward runs.
+"""cnnlib.nn.models: output shapes, parameter counts (hand-derived and torchvision), backward runs.
 
 The 224x224 reference models are built on the meta device: counting parameters and
 inferring shapes there allocates no weights and runs no arithmetic.
@@ -8,7 +8,7 @@ import torch
 import torchvision
 from torch import nn
 
-from cnnlib import models as M
+from cnnlib.nn import models as M
 
 
 def conv_params(cin, cout, k, bias=True, groups=1):

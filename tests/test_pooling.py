@@ -1,4 +1,4 @@
-"""cnnlib.pooling helpers and the chapter-2 widgets' Python side."""
+"""cnnlib.scratch.pooling helpers and the chapter-2 widgets' Python side."""
 import re
 
 import numpy as np
@@ -7,8 +7,8 @@ import torch
 import torch.nn.functional as tF
 
 import cnnlib.widgets as W
-from cnnlib import functional as F
-from cnnlib import pooling as P
+from cnnlib.scratch import functional as F
+from cnnlib.scratch import pooling as P
 
 
 def text(html):

@@ -4,7 +4,8 @@ import pytest
 import torch
 from torch import nn
 
-from cnnlib import models, recipes, transfer, widgets
+from cnnlib import widgets
+from cnnlib.nn import models, recipes, transfer
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")

@@ -5,9 +5,9 @@ import pytest
 import torch
 from torch import nn
 
-from cnnlib import models as M
-from cnnlib.functional import conv_output_size
-from cnnlib.summary import Summary, format_count, summary
+from cnnlib.nn import models as M
+from cnnlib.scratch.functional import conv_output_size
+from cnnlib.nn.summarize import Summary, format_count, summary
 
 
 def test_conv_flops_are_2_cin_cout_k2_h_w():

@@ -1,9 +1,9 @@
-"""cnnlib.timing: the single-thread context restores thread counts (no timing asserted)."""
+"""cnnlib.tools.timing: the single-thread context restores thread counts (no timing asserted)."""
 import pytest
 import torch
 from threadpoolctl import threadpool_info
 
-from cnnlib import timing
+from cnnlib.tools import timing
 
 
 def blas_threads():

@@ -1,10 +1,12 @@
-"""cnnlib.train: fit on a tiny synthetic problem, Ctrl-C, metrics, checkpoints and their errors."""
+"""cnnlib.nn.train: fit on a tiny synthetic problem, Ctrl-C, metrics, checkpoints and their errors."""
 import pytest
 import torch
 from torch import nn
 import torch.nn.functional as F
 
-from cnnlib import train as T
+from cnnlib.nn import checkpoints as CK
+from cnnlib.nn import metrics as MET
+from cnnlib.nn import train as T
 
 
 
@@ -113,12 +115,12 @@ def test_label_smoothing_and_soft_targets():
 def test_confusion_matrix_and_per_class_accuracy():
     yt = torch.tensor([0, 0, 1, 1, 1, 2])
     yp = torch.tensor([0, 1, 1, 1, 0, 2])
-    cm = T.confusion_matrix(yt, yp, 3)
+    cm = MET.confusion_matrix(yt, yp, 3)
     assert cm.tolist() == [[1, 1, 0], [1, 2, 0], [0, 0, 1]]
-    assert torch.allclose(T.per_class_accuracy(cm), torch.tensor([0.5, 2 / 3, 1.0], dtype=torch.float64))
-    assert T.most_confused(cm, 2, ["a", "b", "c"]) == [("a", "b", 1), ("b", "a", 1)]
+    assert torch.allclose(MET.per_class_accuracy(cm), torch.tensor([0.5, 2 / 3, 1.0], dtype=torch.float64))
+    assert MET.most_confused(cm, 2, ["a", "b", "c"]) == [("a", "b", 1), ("b", "a", 1)]
     with pytest.raises(ValueError, match="shape"):
-        T.confusion_matrix(yt, yp[:3])
+        MET.confusion_matrix(yt, yp[:3])
 
 
 def test_predict_flip_tta_averages():
@@ -147,9 +149,9 @@ def test_predict_flip_translate_tta_weights_views():
 def test_checkpoint_round_trip(tmp_path):
     model, other = net(), nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.Flatten(),
                                         nn.Linear(64, 4))
-    p = T.save_checkpoint(tmp_path / "sub" / "m.pt", model, name="net", classes=["a", "b"],
+    p = CK.save_checkpoint(tmp_path / "sub" / "m.pt", model, name="net", classes=["a", "b"],
                           mean=[0.5], extra={"n": 3})
-    ck = T.load_checkpoint(p, other)
+    ck = CK.load_checkpoint(p, other)
     assert ck["meta"] == {"name": "net", "classes": ["a", "b"], "mean": [0.5], "extra": {"n": 3}}
     assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(),
                                                  other.state_dict().values()))
@@ -158,24 +160,24 @@ def test_checkpoint_round_trip(tmp_path):
 def test_checkpoint_errors(tmp_path):
     model = net()
     with pytest.raises(FileNotFoundError, match="no checkpoint"):
-        T.load_checkpoint(tmp_path / "absent.pt")
-    p = T.save_checkpoint(tmp_path / "m.pt", model)
+        CK.load_checkpoint(tmp_path / "absent.pt")
+    p = CK.save_checkpoint(tmp_path / "m.pt", model)
     data = p.read_bytes()
     (tmp_path / "cut.pt").write_bytes(data[: len(data) // 2])
-    with pytest.raises(T.CheckpointError, match="corrupt"):
-        T.load_checkpoint(tmp_path / "cut.pt")
+    with pytest.raises(CK.CheckpointError, match="corrupt"):
+        CK.load_checkpoint(tmp_path / "cut.pt")
     torch.save({"weights": 1}, tmp_path / "foreign.pt")
-    with pytest.raises(T.CheckpointError, match="not a cnnlib checkpoint"):
-        T.load_checkpoint(tmp_path / "foreign.pt")
+    with pytest.raises(CK.CheckpointError, match="not a cnnlib checkpoint"):
+        CK.load_checkpoint(tmp_path / "foreign.pt")
     wrong = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(128, 4))
-    with pytest.raises(T.CheckpointError, match="shape mismatches"):
-        T.load_checkpoint(p, wrong)
-    with pytest.raises(T.CheckpointError, match="missing keys"):
-        T.load_checkpoint(p, nn.Sequential(nn.Linear(2, 2)))
+    with pytest.raises(CK.CheckpointError, match="shape mismatches"):
+        CK.load_checkpoint(p, wrong)
+    with pytest.raises(CK.CheckpointError, match="missing keys"):
+        CK.load_checkpoint(p, nn.Sequential(nn.Linear(2, 2)))
     with pytest.raises(ValueError, match="meta must hold"):
-        T.save_checkpoint(tmp_path / "bad.pt", model, fn=lambda: 0)        # not picklable
+        CK.save_checkpoint(tmp_path / "bad.pt", model, fn=lambda: 0)        # not picklable
     with pytest.raises(ValueError, match="meta must hold"):
-        T.save_checkpoint(tmp_path / "bad.pt", model, where=tmp_path)       # not weights_only-safe
+        CK.save_checkpoint(tmp_path / "bad.pt", model, where=tmp_path)       # not weights_only-safe
     assert not list(tmp_path.glob("bad.pt*"))
 
 
@@ -195,7 +197,7 @@ def test_bad_arguments():
 
 def test_book_checkpoint_path_under_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("CNNLIB_CACHE", str(tmp_path))
-    assert T.book_checkpoint_path() == tmp_path / "checkpoints" / "cifar10_book.pt"
+    assert CK.book_checkpoint_path() == tmp_path / "checkpoints" / "cifar10_book.pt"
 
 
 def test_fit_reuses_one_batch_bar(monkeypatch):

@@ -1,4 +1,4 @@
-"""cnnlib.trainplots: what each figure draws (no pixels compared)."""
+"""cnnlib.figures.training: what each figure draws (no pixels compared)."""
 import matplotlib
 
 matplotlib.use("Agg")
@@ -7,7 +7,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from cnnlib import trainplots as tp  # noqa: E402
+from cnnlib.figures import training as tp  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

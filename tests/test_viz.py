@@ -11,8 +11,8 @@ import matplotlib_fontja
 import numpy as np
 import pytest
 
-import cnnlib  # noqa: F401  (importing cnnlib sets the font)
-from cnnlib import viz
+from cnnlib import figures  # importing cnnlib.figures sets the font
+from cnnlib.figures.images import _signed_limit, show_images
 
 JAPANESE = "畳み込みの出力（縦エッジ）・特徴マップ"
 
@@ -44,7 +44,7 @@ def resolved_font():
 
 
 def test_font_family_is_the_bundled_ipaexgothic_file():
-    assert viz.setup_japanese_font() == "IPAexGothic"
+    assert figures.setup_japanese_font() == "IPAexGothic"
     assert resolved_font() == BUNDLED          # the pinned pip package's file, not a system one
 
 
@@ -60,14 +60,14 @@ def test_bundled_font_wins_over_a_system_copy_listed_first(tmp_path):
         fm.fontManager.ttflist.sort(key=lambda f: Path(f.fname) != system_copy)   # system first
         fm.fontManager.addfont(system_copy)        # (clears matplotlib's lookup cache)
         assert resolved_font() == system_copy.resolve()
-        viz.setup_japanese_font()
+        figures.setup_japanese_font()
         assert resolved_font() == BUNDLED
-        assert viz.setup_japanese_font() == "IPAexGothic"                 # idempotent
+        assert figures.setup_japanese_font() == "IPAexGothic"                 # idempotent
         assert sum(Path(f.fname).resolve() == BUNDLED and f.name == "IPAexGothic"
                    for f in fm.fontManager.ttflist) == 1
     finally:
         fm.fontManager.ttflist = saved
-        viz.setup_japanese_font()
+        figures.setup_japanese_font()
 
 
 def test_japanese_figure_renders_without_missing_glyphs():
@@ -93,7 +93,7 @@ def test_check_would_fail_with_dejavu():
 
 def test_show_images_titles_render():
     rng = np.random.default_rng(0)
-    fig = viz.show_images([rng.random((4, 4)), rng.normal(size=(4, 4))],
+    fig = show_images([rng.random((4, 4)), rng.normal(size=(4, 4))],
                           ["入力画像", "縦エッジの出力"], suptitle="エッジ検出", signed=False)
     try:
         assert glyph_warnings(fig) == []
@@ -101,13 +101,13 @@ def test_show_images_titles_render():
     finally:
         plt.close(fig)
     with pytest.raises(ValueError, match="one title per image"):
-        viz.show_images([np.zeros((2, 2))], ["a", "b"])
+        show_images([np.zeros((2, 2))], ["a", "b"])
 
 
 def test_signed_limit_ignores_a_few_outliers_only_in_large_maps():
     big = np.ones((40, 40))
     big[0, 0] = -100.0
-    assert viz._signed_limit(big) == pytest.approx(1.0)
+    assert _signed_limit(big) == pytest.approx(1.0)
     small = np.array([[1.0, -5.0], [2.0, 0.0]])
-    assert viz._signed_limit(small) == 5.0
-    assert viz._signed_limit(np.zeros((3, 3))) == 1.0
+    assert _signed_limit(small) == 5.0
+    assert _signed_limit(np.zeros((3, 3))) == 1.0

@@ -10,7 +10,8 @@ import torch.nn as nn
 from PIL import Image
 
 import cnnlib.widgets as W
-from cnnlib.cam import GradCAM, overlay
+from cnnlib.figures.cam import overlay
+from cnnlib.nn.cam import GradCAM
 
 CLASSES = ["ねこ", "いぬ", "とり"]
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import cnnlib.widgets as W
-from cnnlib.convmath import KERNELS
+from cnnlib.scratch.convmath import KERNELS
 from cnnlib.data.lessons import CONV_INPUTS, EDGE_MAP, POOL_INPUTS
 from cnnlib.widgets import answers, cifar, convolution, core, gradcam, pooling
 

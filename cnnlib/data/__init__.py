@@ -13,16 +13,25 @@ from ..checks import check_int
 
 
 class DatasetMissingError(FileNotFoundError):
-    """A dataset is not on disk and may not (or cannot) be downloaded."""
+    """A dataset is not on disk and may not (or cannot) be downloaded.
+
+    本書: 章のコードからは直接使いません
+    """
 
 
 class DatasetCorruptError(ValueError):
     """A dataset is on disk but broken: truncated or unreadable files, wrong headers, missing or
-    extra classes, counts that do not match. The message names the file and what to do."""
+    extra classes, counts that do not match. The message names the file and what to do.
+
+    本書: 章のコードからは直接使いません
+    """
 
 
 def data_root(root=None):
-    """The dataset folder: ``root``, else ``$CNNLIB_DATA``, else ``~/.cache/cnnlib/data``."""
+    """The dataset folder: ``root``, else ``$CNNLIB_DATA``, else ``~/.cache/cnnlib/data``.
+
+    本書: 章のコードからは直接使いません
+    """
     if root is not None and not isinstance(root, (str, os.PathLike)):
         raise TypeError(f"root must be a folder path (str or pathlib.Path) or None; got {root!r}")
     name = "root" if root else "CNNLIB_DATA"
@@ -34,12 +43,18 @@ def data_root(root=None):
 
 
 def offline():
-    """True when downloads are forbidden (``CNNLIB_OFFLINE=1``, as in tests and CI builds)."""
+    """True when downloads are forbidden (``CNNLIB_OFFLINE=1``, as in tests and CI builds).
+
+    本書: 章のコードからは直接使いません
+    """
     return os.environ.get("CNNLIB_OFFLINE", "0").lower() not in ("", "0", "false", "no")
 
 
 def cache_dir():
-    """Folder for derived files (tensor caches, checkpoints): ``$CNNLIB_CACHE`` or ~/.cache/cnnlib."""
+    """Folder for derived files (tensor caches, checkpoints): ``$CNNLIB_CACHE`` or ~/.cache/cnnlib.
+
+    本書: 章のコードからは直接使いません
+    """
     path = Path(os.environ.get("CNNLIB_CACHE") or Path.home() / ".cache" / "cnnlib").expanduser()
     if path.exists() and not path.is_dir():
         raise ValueError(f"the environment variable CNNLIB_CACHE must name a folder for cnnlib's "
@@ -59,6 +74,8 @@ def balanced_indices(labels, n, seed=0):
     of every class, then the second of every class, ...), so any first ``k * K`` indices hold
     ``k`` items of each of the K classes (while every class has that many). Used for every sample
     the book shows a reader, e.g. one digit of each class.
+
+    本書: 第2章、第3章
     """
     y = np.asarray(labels)
     if y.ndim != 1 or len(y) == 0:

@@ -2,11 +2,11 @@
 
 Every op takes an optional ``torch.Generator`` so that a seeded run is reproducible.
 ``Augment(...)`` composes them into the ``augment(X, y) -> (X, y)`` callable that
-``cnnlib.train.fit`` expects; Mixup returns soft targets that ``fit``'s loss understands.
+``cnnlib.nn.train.fit`` expects; Mixup returns soft targets that ``fit``'s loss understands.
 """
 import numpy as np
 import torch
-import torch.nn.functional as F
+import torch.nn.functional as TF
 
 from ..checks import check_bool, check_callable, check_choice, check_int, check_number
 from ..torch_checks import check_labels, check_tensor
@@ -32,7 +32,10 @@ def _rand(n, gen, device):
 
 
 def random_flip(X, p=0.5, generator=None):
-    """Flip each image left-right with probability ``p``."""
+    """Flip each image left-right with probability ``p``.
+
+    本書: 第7章
+    """
     _check_batch(X)
     check_number(p, "p", 0, 1)
     _generator(generator)
@@ -41,7 +44,10 @@ def random_flip(X, p=0.5, generator=None):
 
 
 def random_crop(X, padding=4, mode="constant", generator=None):
-    """Pad by ``padding`` ('constant' zeros or 'reflect') and crop back at a random offset."""
+    """Pad by ``padding`` ('constant' zeros or 'reflect') and crop back at a random offset.
+
+    本書: 第7章
+    """
     _check_batch(X)
     _generator(generator)
     padding, mode = check_int(padding, "padding", 0), check_choice(mode, "mode",
@@ -52,7 +58,7 @@ def random_crop(X, padding=4, mode="constant", generator=None):
     if padding == 0:
         return X
     N, C, H, W = X.shape
-    Xp = F.pad(X.float() if mode == "reflect" else X, (padding,) * 4, mode=mode).to(X.dtype)
+    Xp = TF.pad(X.float() if mode == "reflect" else X, (padding,) * 4, mode=mode).to(X.dtype)
     dy = torch.randint(0, 2 * padding + 1, (N,), generator=generator)
     dx = torch.randint(0, 2 * padding + 1, (N,), generator=generator)
     rows = dy[:, None] + torch.arange(H)                       # N x H source rows
@@ -63,7 +69,10 @@ def random_crop(X, padding=4, mode="constant", generator=None):
 
 
 def cutout(X, size=8, fill=0, generator=None):
-    """Set a ``size`` x ``size`` square (centre uniform over the image, clipped) to ``fill``."""
+    """Set a ``size`` x ``size`` square (centre uniform over the image, clipped) to ``fill``.
+
+    本書: 第7章
+    """
     _check_batch(X)
     _generator(generator)
     check_number(fill, "fill")
@@ -80,7 +89,10 @@ def cutout(X, size=8, fill=0, generator=None):
 
 
 def mixup(X, y, alpha=1.0, generator=None):
-    """Mixup: ``lam*X + (1-lam)*X[perm]``, lam ~ Beta(alpha, alpha); returns (Xm, y, y[perm], lam)."""
+    """Mixup: ``lam*X + (1-lam)*X[perm]``, lam ~ Beta(alpha, alpha); returns (Xm, y, y[perm], lam).
+
+    本書: 第7章
+    """
     _check_batch(X)
     _generator(generator)
     check_number(alpha, "alpha", 0, open_min=True)
@@ -99,15 +111,21 @@ def _beta(alpha, generator=None):
     return float(np.random.default_rng(seed).beta(alpha, alpha))
 
 
-def mixup_loss(logits, y_a, y_b, lam, loss_fn=F.cross_entropy):
-    """The Mixup loss ``lam*loss(y_a) + (1-lam)*loss(y_b)``."""
+def mixup_loss(logits, y_a, y_b, lam, loss_fn=TF.cross_entropy):
+    """The Mixup loss ``lam*loss(y_a) + (1-lam)*loss(y_b)``.
+
+    本書: 第7章
+    """
     check_number(lam, "lam", 0, 1)
     check_callable(loss_fn, "loss_fn")
     return lam * loss_fn(logits, y_a) + (1 - lam) * loss_fn(logits, y_b)
 
 
 def mixup_targets(y_a, y_b, lam, num_classes):
-    """Soft targets ``lam*onehot(y_a) + (1-lam)*onehot(y_b)`` (same loss as ``mixup_loss`` for CE)."""
+    """Soft targets ``lam*onehot(y_a) + (1-lam)*onehot(y_b)`` (same loss as ``mixup_loss`` for CE).
+
+    本書: 第7章
+    """
     check_number(lam, "lam", 0, 1)
     num_classes = check_int(num_classes, "num_classes", 1)
     check_labels(y_a, "y_a", num_classes)
@@ -115,7 +133,7 @@ def mixup_targets(y_a, y_b, lam, num_classes):
     if y_a.shape != y_b.shape:
         raise ValueError(f"y_a and y_b must have the same shape; got {tuple(y_a.shape)} and "
                          f"{tuple(y_b.shape)}")
-    return lam * F.one_hot(y_a, num_classes).float() + (1 - lam) * F.one_hot(y_b, num_classes).float()
+    return lam * TF.one_hot(y_a, num_classes).float() + (1 - lam) * TF.one_hot(y_b, num_classes).float()
 
 
 class AlternatingFlipBatches:
@@ -125,6 +143,8 @@ class AlternatingFlipBatches:
     so every two consecutive epochs show each image both ways; independent random flips show
     the same view twice in a row half of the time. Pass it to ``fit`` as the training data
     (and use ``Augment(flip=False, ...)`` for the rest of the augmentation).
+
+    本書: 章のコードからは直接使いません
     """
 
     def __init__(self, X, y, batch_size=512, seed=None):
@@ -150,7 +170,10 @@ class AlternatingFlipBatches:
 
 
 class Augment:
-    """Batch augmentation for ``fit``: flip, crop (padding), Cutout and Mixup, in that order."""
+    """Batch augmentation for ``fit``: flip, crop (padding), Cutout and Mixup, in that order.
+
+    本書: 第7章
+    """
 
     def __init__(self, flip=True, crop=4, crop_mode="reflect", cutout=0, mixup=0.0,
                  num_classes=10, seed=None):

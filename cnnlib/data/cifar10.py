@@ -45,7 +45,10 @@ PER_CLASS = {"train": 5000, "test": 1000}          # images per class in each CI
 
 @dataclass
 class ImageSplit:
-    """One split held in memory: uint8 images, int64 labels, class names and the source label."""
+    """One split held in memory: uint8 images, int64 labels, class names and the source label.
+
+    本書: 第7章
+    """
     X: torch.Tensor
     y: torch.Tensor
     classes: tuple
@@ -178,6 +181,8 @@ def load_image_folder(folder, source=None, cache=True, classes=None, per_class=N
 
     ``classes`` (the expected class folders, in label order) and ``per_class`` (images in each)
     are verified when given.
+
+    本書: 章のコードからは直接使いません
     """
     if not isinstance(folder, (str, os.PathLike)):
         raise TypeError(f"folder must be a folder path (str or pathlib.Path); got {folder!r}")
@@ -232,7 +237,10 @@ def _has_torchvision_copy(root):
 
 
 def load_cifar10(split="train", root=None, path=None, download=None):
-    """CIFAR-10 ``split`` ('train'/'test') in memory; see the module docstring for sources."""
+    """CIFAR-10 ``split`` ('train'/'test') in memory; see the module docstring for sources.
+
+    本書: 第7章、第8章
+    """
     _check_split(split)
     check = dict(classes=CLASSES, per_class=PER_CLASS[split])
     if download is not None:
@@ -258,7 +266,10 @@ def load_cifar10(split="train", root=None, path=None, download=None):
 
 
 def channel_stats(X, chunk=4096):
-    """Per-channel mean and std over all pixels of uint8 images X, in [0, 1] units (float64)."""
+    """Per-channel mean and std over all pixels of uint8 images X, in [0, 1] units (float64).
+
+    本書: 第7章、第8章
+    """
     _uint8_images(X)
     chunk = check_int(chunk, "chunk", 1)
     n = 0
@@ -274,7 +285,10 @@ def channel_stats(X, chunk=4096):
 
 
 def mean_image_std(X, chunk=4096):
-    """Per-channel std within each image, averaged over images (what the quoted 0.2023... is)."""
+    """Per-channel std within each image, averaged over images (what the quoted 0.2023... is).
+
+    本書: 第7章
+    """
     _uint8_images(X)
     if X.shape[2] * X.shape[3] < 2:
         raise ValueError(f"X must have at least 2 pixels per image for a std; got {tuple(X.shape)}")
@@ -318,7 +332,10 @@ def _channels_match(X, m):
 
 
 def normalizer(mean, std):
-    """A function mapping uint8 (or [0,1] float) images to float32 ``(x - mean) / std``."""
+    """A function mapping uint8 (or [0,1] float) images to float32 ``(x - mean) / std``.
+
+    本書: 第7章、第8章
+    """
     m, s = _mean_std(mean, std)
 
     def normalize(X):
@@ -329,7 +346,10 @@ def normalizer(mean, std):
 
 
 def denormalize(X, mean, std):
-    """Undo ``normalizer``: float images in [0, 1] (clipped) for display."""
+    """Undo ``normalizer``: float images in [0, 1] (clipped) for display.
+
+    本書: 章のコードからは直接使いません
+    """
     m, s = _mean_std(mean, std)
     _channels_match(X, m)
     return (X.float().cpu() * s + m).clamp(0, 1)

@@ -16,7 +16,10 @@ SAMPLE_IMAGES = {
 
 
 def sample_image_path(name="grace_hopper"):
-    """Path of a bundled sample photograph; DatasetMissingError if it is not installed."""
+    """Path of a bundled sample photograph; DatasetMissingError if it is not installed.
+
+    本書: 章のコードからは直接使いません
+    """
     if not isinstance(name, str) or name not in SAMPLE_IMAGES:
         raise ValueError(f"unknown sample image {name!r}; available: {sorted(SAMPLE_IMAGES)}")
     path = Path(matplotlib.get_data_path()) / "sample_data" / SAMPLE_IMAGES[name][0]
@@ -54,6 +57,8 @@ def load_sample_image(name="grace_hopper", size=None, gray=True):
     """A bundled photo as float64 in [0, 1]: (H, W) if gray, else (H, W, 3).
 
     ``size``: None (original), an int (new height, aspect ratio kept) or an (h, w) pair.
+
+    本書: 第1章
     """
     img = Image.open(sample_image_path(name)).convert("L" if check_bool(gray, "gray") else "RGB")
     h, w = _target_size(size, (img.height, img.width))

@@ -23,7 +23,10 @@ IDX_LAYOUT = {"images": (0x00000803, (None, 28, 28)), "labels": (0x00000801, (No
 
 
 def mnist_raw_dir(root=None):
-    """The folder torchvision reads MNIST from: ``<root>/MNIST/raw``."""
+    """The folder torchvision reads MNIST from: ``<root>/MNIST/raw``.
+
+    本書: 章のコードからは直接使いません
+    """
     return data_root(root) / "MNIST" / "raw"
 
 
@@ -111,6 +114,8 @@ def load_mnist(split="train", root=None, download=None, limit=None):
 
     ``root`` defaults to :func:`cnnlib.data.data_root`; ``download=None`` means "download
     unless CNNLIB_OFFLINE=1"; ``limit`` keeps the first ``limit`` images (file order).
+
+    本書: 第2章、第3章、第4章、第5章、第6章
     """
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}; got {split!r}")
@@ -128,7 +133,10 @@ def load_mnist(split="train", root=None, download=None, limit=None):
 
 
 def to_torch(X, y, device=None):
-    """The arrays of :func:`load_mnist` as torch tensors (shared memory on the CPU)."""
+    """The arrays of :func:`load_mnist` as torch tensors (shared memory on the CPU).
+
+    本書: 第3章、第4章、第5章、第6章
+    """
     if not (isinstance(X, np.ndarray) and isinstance(y, np.ndarray)):
         raise TypeError(f"X and y must be NumPy arrays (as load_mnist returns); got "
                         f"{type(X).__name__} and {type(y).__name__}")

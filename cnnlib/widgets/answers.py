@@ -45,6 +45,8 @@ def check_answer(spec, text, attempt=1):
     """``(kind, html)`` for the reader's ``text`` on the ``attempt``-th try (1, 2, ...).
 
     kind is 'ok', 'ng' (a wrong answer) or 'error' (input that is not an answer).
+
+    本書: 章のコードからは直接使いません
     """
     shown = html.escape(clean(text))
     try:
@@ -70,7 +72,10 @@ def check_answer(spec, text, attempt=1):
 
 def answer_spec(question, answer, correct, *, name="答え", tol=0.0, integer=False, rules=(),
                 fallback="", hint=HINT, reveal="", not_integer=""):
-    """A spec dict (see the module docstring) with every number as a plain float."""
+    """A spec dict (see the module docstring) with every number as a plain float.
+
+    本書: 章のコードからは直接使いません
+    """
     def plain(v):
         return [float(u) for u in v] if isinstance(v, (list, tuple)) else float(v)
     rules = [{k: (v if k in ("kind", "message") else plain(v)) for k, v in r.items()} for r in rules]
@@ -85,6 +90,8 @@ class AnswerChecker(PageWidget):
     ``problems`` holds the specs; ``index`` is the one shown. A check sets ``answer``,
     ``attempt`` (wrong answers so far + 1) and ``checks``; Python then computes ``kind`` and
     ``feedback`` (in the page, js/answer.js computes the same).
+
+    本書: 章のコードからは直接使いません
     """
 
     _esm = esm("answer.js")
@@ -146,6 +153,8 @@ def answer_checker(question_html, expected, explanation="", name="答え", tol=0
     wrong answer (default: open the exercise's hint); from the second on, the answer and
     ``explanation`` are shown. ``note``: a line above the question (e.g. that computing the
     answer needs Python).
+
+    本書: 第1章、第2章、第3章、第4章、第5章、第6章、第7章
     """
     check_str(question_html, "question_html", nonempty=True)
     expected = check_number(expected, "expected")
@@ -162,7 +171,10 @@ def answer_checker(question_html, expected, explanation="", name="答え", tol=0
 
 
 def problem_set(first, make, n, seed):
-    """``first`` (if given) followed by problems from ``make(rng)`` up to ``n`` in all."""
+    """``first`` (if given) followed by problems from ``make(rng)`` up to ``n`` in all.
+
+    本書: 章のコードからは直接使いません
+    """
     check_int(n, "n", minimum=1)
     rng = np.random.default_rng(check_int(seed, "seed", minimum=0))
     problems = [first] if first is not None else []

@@ -12,16 +12,19 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .. import functional as F
+from ..scratch import functional as F
 from ..checks import check_array, check_int, check_ints, check_numbers
-from .. import viz  # noqa: F401  (sets the Japanese font for the figures below)
+from .. import figures  # noqa: F401  (sets the Japanese font for the figures below)
 from .core import link_index
 
 __all__ = ["BNExplorer", "bn_explorer"]
 
 
 def figure_png(fig, dpi=80):
-    """PNG bytes of a matplotlib Figure (made with matplotlib.figure.Figure, not pyplot)."""
+    """PNG bytes of a matplotlib Figure (made with matplotlib.figure.Figure, not pyplot).
+
+    本書: 章のコードからは直接使いません
+    """
     FigureCanvasAgg(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
@@ -53,6 +56,8 @@ class BNExplorer(widgets.VBox):
     Every combination is computed up front; the two sliders switch nested ``Stack``
     widgets through ``jslink``, so the saved page works without a kernel. Each batch
     size uses the same images at every scale, so only the scale differs between pages.
+
+    本書: 章のコードからは直接使いません
     """
 
     def __init__(self, pre, batch_sizes, scales, trials, seed):
@@ -120,6 +125,8 @@ def bn_explorer(images, batch_sizes=(2, 8, 32, 128), scales=(0.01, 1, 100), tria
     For every batch size and input scale: histograms of the conv output before BN, after
     BN in training mode (batch statistics) and in eval mode (statistics estimated at scale
     1), and how much one image's output changes with the other images in its batch.
+
+    本書: 第5章
     """
     x = check_array(images, "images", ndim=4, layout="(N, 1, H, W)", finite=True).astype(np.float64)
     if x.shape[1] != 1:

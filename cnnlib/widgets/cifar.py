@@ -10,7 +10,10 @@ CODE_NOTE = ("この問題はコードを実行して答えを求めます（Pyt
 
 
 def cifar_std_spec(pixel_std, image_std, mean, tol=0.002):
-    """The answer spec: right, the per-image mix-up, the mean, or not in 0..1 units."""
+    """The answer spec: right, the per-image mix-up, the mean, or not in 0..1 units.
+
+    本書: 章のコードからは直接使いません
+    """
     about = "訓練画像のすべての画素を一つの集団とみなした標準偏差で、Normalize に渡すべき値です。"
     per_image = (f"これは「画像ごとの標準偏差の平均」（ここでは {image_std:.4f}、よく引用される "
                  f"{QUOTED_STD} もこれに近い値）です。画像の間のばらつきが入らないので小さくなります。"
@@ -31,12 +34,18 @@ def cifar_std_spec(pixel_std, image_std, mean, tol=0.002):
 
 
 def cifar_std_feedback(text, pixel_std, image_std, mean, tol=0.002, attempt=1):
-    """``(kind, html)`` for the reader's per-pixel std of the R channel (see cifar_std_spec)."""
+    """``(kind, html)`` for the reader's per-pixel std of the R channel (see cifar_std_spec).
+
+    本書: 章のコードからは直接使いません
+    """
     return check_answer(cifar_std_spec(pixel_std, image_std, mean, tol), text, attempt)
 
 
 def cifar_std_exercise(pixel_std, image_std, mean):
-    """Checker: the reader types the per-pixel std of the R channel (0..1 units)."""
+    """Checker: the reader types the per-pixel std of the R channel (0..1 units).
+
+    本書: 第7章
+    """
     values = [check_number(v, name, 0, 1) for v, name in
               ((pixel_std, "pixel_std"), (image_std, "image_std"), (mean, "mean"))]
     return AnswerChecker(problems=[cifar_std_spec(*values)], placeholder="例: 0.123",

@@ -1,17 +1,18 @@
 """Chapter 1 (convolution): the convolution explorer and the output-size exercise.
 
 The explorer computes in the page (js/conv.js) and, with a kernel, in Python (``conv_view``,
-the reference, which uses ``cnnlib.functional.conv2d``); both read the same synced traits.
+the reference, which uses ``cnnlib.scratch.functional.conv2d``); both read the same synced traits.
 """
 import numpy as np
 import traitlets as t
 
-from .. import functional as F
+from ..scratch import functional as F
 from ..checks import check_choice, check_int
-from ..convmath import KERNELS
+from ..scratch.convmath import KERNELS
 from ..data.lessons import CONV_INPUTS
 from .answers import AnswerChecker, answer_spec, check_answer, problem_set
-from .core import CUSTOM, PHOTO, Explorer, InputError, esm, fmt_number, parse_matrix, photo_pixels
+from .core import (CUSTOM, PHOTO, Explorer, InputError, esm, explorer_settings, fmt_number,
+                   parse_matrix)
 
 __all__ = ["conv_view", "ConvExplorer", "conv_explorer", "output_size_spec",
            "output_size_feedback", "output_size_exercise", "KERNEL_NAMES", "PHOTO", "CUSTOM"]
@@ -26,7 +27,10 @@ LIMITS = {"padding": (0, 3), "stride": (1, 3), "dilation": (1, 3)}
 
 
 def kernel_text(k):
-    """A kernel as editable text: one row per line, 1/9 written as a fraction."""
+    """A kernel as editable text: one row per line, 1/9 written as a fraction.
+
+    本書: 章のコードからは直接使いません
+    """
     def entry(v):
         return "1/9" if abs(v - 1 / 9) < 1e-12 else fmt_number(v, 4)
     return "\n".join(" ".join(entry(v) for v in row) for row in np.asarray(k, dtype=float))
@@ -49,6 +53,8 @@ def conv_view(x, text, padding, stride, dilation):
 
     kind is 'info' (output is ``F.conv2d`` of x with the kernel typed in ``text``) or 'error'
     (message explains the text or the geometry; output and kernel are None).
+
+    本書: 章のコードからは直接使いません
     """
     x = np.asarray(x, dtype=np.float64)
     p, s, d = padding, stride, dilation
@@ -71,6 +77,8 @@ class ConvExplorer(Explorer):
 
     In the page js/conv.js computes everything; in a kernel, Python recomputes ``result``,
     ``kernel``, ``kind`` and ``message`` from the same traits on every change.
+
+    本書: 章のコードからは直接使いません
     """
 
     _esm = esm("explorer.js", "conv.js")
@@ -99,14 +107,14 @@ def conv_explorer(input="L字・正方形・横棒 (8×8)", kernel="L字", paddi
     """Explore a 2-D convolution: window, products, their sum and the output map.
 
     Everything works in the static page too (the page computes the convolution itself).
+
+    本書: 第1章
     """
-    check_choice(input, "input", [*CONV_INPUTS, PHOTO])
     check_choice(kernel, "kernel", KERNEL_NAMES)
-    values = {name: check_int(v, name, *LIMITS[name])
-              for name, v in (("padding", padding), ("stride", stride), ("dilation", dilation))}
-    photo_height = check_int(photo_height, "photo_height", 8, 48)
+    values, photo = explorer_settings(input, CONV_INPUTS, LIMITS, photo_height, padding=padding,
+                                      stride=stride, dilation=dilation)
     kernels = {name: kernel_text(KERNELS[key]) for name, key in KERNEL_NAMES.items()}
-    return ConvExplorer(inputs=CONV_INPUTS, photo=photo_pixels(photo_height), kernels=kernels,
+    return ConvExplorer(inputs=CONV_INPUTS, photo=photo, kernels=kernels,
                         limits=LIMITS, input_name=input, kernel_name=kernel,
                         kernel_text=kernels[kernel], **values)
 
@@ -116,7 +124,10 @@ GENERAL = "出力サイズ = floor((H + 2P − D(K−1) − 1) / S) + 1"
 
 
 def output_size_spec(H, K, P, S, D):
-    """The answer spec (see answers.py) of 'output height of (H, K, P, S, D)', mistakes included."""
+    """The answer spec (see answers.py) of 'output height of (H, K, P, S, D)', mistakes included.
+
+    本書: 章のコードからは直接使いません
+    """
     answer = F.conv_output_size(H, K, P, S, D)          # ValueError if the kernel does not fit
     num = H + 2 * P - D * (K - 1) - 1
     worked = (f"{GENERAL} に代入すると floor(({H} + 2×{P} − {D}×({K}−1) − 1) / {S}) + 1 = "
@@ -157,12 +168,17 @@ def output_size_feedback(text, H, K, P, S, D, attempt=1):
     """``(kind, html)`` for the reader's answer to the output size of (H, K, P, S, D).
 
     From the second attempt on, a wrong answer also shows the worked computation.
+
+    本書: 章のコードからは直接使いません
     """
     return check_answer(output_size_spec(H, K, P, S, D), text, attempt)
 
 
 def random_problem(rng):
-    """A random valid (H, K, P, S, D); about half of them have a stride that does not divide."""
+    """A random valid (H, K, P, S, D); about half of them have a stride that does not divide.
+
+    本書: 章のコードからは直接使いません
+    """
     while True:
         H = int(rng.integers(5, 33))
         K = int(rng.choice([1, 2, 3, 5, 7]))
@@ -178,6 +194,8 @@ def output_size_exercise(H=None, K=None, P=None, S=None, D=None, seed=0, n=None)
 
     ``n`` problems in all (default: 1 for a given problem, 10 random ones from ``seed``); they
     travel in the page, so 新しい問題 works without a kernel.
+
+    本書: 第1章
     """
     given = [H, K, P, S, D]
     if any(v is None for v in given) and any(v is not None for v in given):

@@ -18,6 +18,8 @@ import ipywidgets as widgets
 import numpy as np
 import traitlets as t
 
+from ..checks import check_choice, check_int
+
 __all__ = ["InputError", "clean", "read_number", "parse_answer", "parse_matrix", "fmt_number",
            "feedback", "html_matrix", "link_index", "PageWidget", "Explorer", "PHOTO", "CUSTOM", "MAX_TOKEN", "MAX_TEXT", "MAX_ENTRY"]
 
@@ -38,6 +40,8 @@ class InputError(ValueError):
     """Reader input that cannot be used; the message is a Japanese explanation to display.
 
     ``reason`` names the kind of problem when a caller reacts to it ('not_integer').
+
+    本書: 章のコードからは直接使いません
     """
 
     def __init__(self, message, reason=""):
@@ -46,7 +50,10 @@ class InputError(ValueError):
 
 
 def clean(text):
-    """The reader's text with IME full-width characters as ASCII and outer spaces removed."""
+    """The reader's text with IME full-width characters as ASCII and outer spaces removed.
+
+    本書: 章のコードからは直接使いません
+    """
     return str(text).translate(_FULLWIDTH).strip(_SPACE)
 
 
@@ -55,6 +62,8 @@ def read_number(token):
 
     ``problem`` is 'long' (more than MAX_TOKEN characters), 'syntax', 'zero' (division by
     zero) or 'large' (not a finite float). ``a/b`` is ``float(a) / float(b)``.
+
+    本書: 章のコードからは直接使いません
     """
     if len(token) > MAX_TOKEN:
         return None, "long"
@@ -75,7 +84,10 @@ _PROBLEMS = {"syntax": "は数として読めません", "zero": "は 0 で割�
 
 
 def parse_answer(text, name="答え", integer=False):
-    """A float (an integral one if ``integer``) from the reader's text, else InputError."""
+    """A float (an integral one if ``integer``) from the reader's text, else InputError.
+
+    本書: 章のコードからは直接使いません
+    """
     what = "整数" if integer else "数"
     s = clean(text)
     if not s:
@@ -98,6 +110,8 @@ def parse_matrix(text, name="カーネル", max_shape=(7, 7)):
     """Rows of numbers (newline or ';' between rows, spaces or ',' between entries) as float64.
 
     ``[[1, 2], [3, 4]]`` works too. Entries are bounded by MAX_ENTRY in absolute value.
+
+    本書: 章のコードからは直接使いません
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be a str; got {type(text).__name__}")
@@ -140,6 +154,8 @@ def fmt_number(v, digits=2):
     """'3' for (nearly) integral values, else rounded half-to-even to ``digits`` decimals.
 
     A value that rounds to zero shows no minus sign ('0.00', not '-0.00').
+
+    本書: 章のコードからは直接使いません
     """
     v = float(v)
     if not math.isfinite(v):
@@ -155,7 +171,10 @@ _COLORS = {"ok": ("#e8f5e9", "#2e7d32", "✔ "), "ng": ("#fff3e0", "#e65100", "�
 
 
 def feedback(kind, message):
-    """A coloured message box: kind is 'ok', 'ng' (wrong answer), 'error' (bad input) or 'info'."""
+    """A coloured message box: kind is 'ok', 'ng' (wrong answer), 'error' (bad input) or 'info'.
+
+    本書: 章のコードからは直接使いません
+    """
     if kind not in _COLORS:
         raise ValueError(f"kind must be one of {sorted(_COLORS)}; got {kind!r}")
     bg, fg, mark = _COLORS[kind]
@@ -165,7 +184,10 @@ def feedback(kind, message):
 
 
 def html_matrix(a, caption="", classes=None, digits=2):
-    """A 2-D array as an HTML table; ``classes`` maps (i, j) to a CSS class (see widgets.css)."""
+    """A 2-D array as an HTML table; ``classes`` maps (i, j) to a CSS class (see widgets.css).
+
+    本書: 章のコードからは直接使いません
+    """
     a = np.asarray(a)
     classes = classes or {}
 
@@ -179,7 +201,10 @@ def html_matrix(a, caption="", classes=None, digits=2):
 
 
 def link_index(control, stacks):
-    """``control.index`` selects the page of each ``Stack``, in the page (jslink) and in Python."""
+    """``control.index`` selects the page of each ``Stack``, in the page (jslink) and in Python.
+
+    本書: 章のコードからは直接使いません
+    """
     for stack in stacks:
         widgets.jslink((control, "index"), (stack, "selected_index"))
 
@@ -197,7 +222,10 @@ CSS_TAG = f"<style>{CSS}</style>"
 
 
 def esm(*names):
-    """The ES module of a widget: js/core.js followed by the named files of js/."""
+    """The ES module of a widget: js/core.js followed by the named files of js/.
+
+    本書: 章のコードからは直接使いません
+    """
     return "\n".join((JS_DIR / n).read_text(encoding="utf-8") for n in ("core.js", *names))
 
 
@@ -206,6 +234,8 @@ class PageWidget(anywidget.AnyWidget):
 
     Subclasses set ``_esm = esm(...)`` and synced traits; the JavaScript computes what the
     reader sees, and Python observers compute the same state in the kernel (the reference).
+
+    本書: 章のコードからは直接使いません
     """
 
     _css = CSS
@@ -222,6 +252,8 @@ class Explorer(PageWidget):
     traits of their editable preset (``_preset``) and compute the view in ``_compute``, which
     sets ``kind``, ``message`` and ``result`` (None on an error); Python recomputes it on every
     change, as the page does.
+
+    本書: 章のコードからは直接使いません
     """
 
     inputs = t.Dict().tag(sync=True)
@@ -268,7 +300,22 @@ class Explorer(PageWidget):
         raise NotImplementedError
 
 
+def explorer_settings(input, inputs, limits, photo_height, **values):
+    """An explorer's checked settings: ``input`` one of ``inputs`` or the photo, each of ``values``
+    within its ``limits`` (name -> (min, max)), and the sample photo ``photo_height`` pixels high
+    (8 to 48) as rows of 0..255 ints.
+
+    本書: 章のコードからは直接使いません
+    """
+    check_choice(input, "input", [*inputs, PHOTO])
+    values = {name: check_int(v, name, *limits[name]) for name, v in values.items()}
+    return values, photo_pixels(check_int(photo_height, "photo_height", 8, 48))
+
+
 def photo_pixels(height):
-    """The sample photo as rows of 0..255 ints (exactly load_sample_image's pixels times 255)."""
+    """The sample photo as rows of 0..255 ints (exactly load_sample_image's pixels times 255).
+
+    本書: 章のコードからは直接使いません
+    """
     from ..data.images import load_sample_image
     return np.rint(load_sample_image(size=height) * 255).astype(int).tolist()

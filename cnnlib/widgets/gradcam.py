@@ -48,10 +48,13 @@ class GradCAMExplorer(widgets.VBox):
     Every combination is computed up front, and the dropdowns switch ``Stack`` widgets
     through ``jslink``, so the saved page works without a kernel; Python observers keep the
     kernel-side state (and the tests) in step. New images need a running kernel.
+
+    本書: 章のコードからは直接使いません
     """
 
     def __init__(self, model, x, images, classes, layers, labels, k, method, size, alpha):
-        from ..cam import GradCAM, GradCAMPlusPlus, overlay
+        from ..figures.cam import overlay
+        from ..nn.cam import GradCAM, GradCAMPlusPlus
         cam_cls = {"gradcam": GradCAM, "gradcam++": GradCAMPlusPlus}[method]
         N, K = len(x), len(classes)
         self.method, self.classes, self.layer_names = method, list(classes), list(layers)
@@ -127,6 +130,8 @@ def gradcam_explorer(model, x, images, classes, layers, labels=None, k=3, method
     ``x``: model input (N, C, H, W); ``images``: the same images for display, RGB floats in
     [0, 1] (N, 3, H, W); ``classes``: class names; ``layers``: dict label -> layer (module or
     dotted name); ``labels``: true classes (optional); ``k``: how many probabilities to list.
+
+    本書: 第8章
     """
     import torch
     if not (torch.is_tensor(x) and torch.is_tensor(images)):
@@ -152,7 +157,10 @@ def gradcam_explorer(model, x, images, classes, layers, labels=None, k=3, method
 
 
 def gradcam_value_spec(w=(2.0, -1.0), a=(3.0, 1.0), hw=16):
-    """The answer spec of ReLU(sum_k alpha_k A_k) at one pixel, alpha_k = w_k / hw."""
+    """The answer spec of ReLU(sum_k alpha_k A_k) at one pixel, alpha_k = w_k / hw.
+
+    本書: 章のコードからは直接使いません
+    """
     w, a = np.asarray(w, float), np.asarray(a, float)
     alpha = w / hw
     answer = max(float(alpha @ a), 0.0)
@@ -181,7 +189,10 @@ def gradcam_value_spec(w=(2.0, -1.0), a=(3.0, 1.0), hw=16):
 
 
 def gradcam_value_feedback(text, w=(2.0, -1.0), a=(3.0, 1.0), hw=16, attempt=1):
-    """``(kind, html)`` for the reader's Grad-CAM value (see gradcam_value_spec)."""
+    """``(kind, html)`` for the reader's Grad-CAM value (see gradcam_value_spec).
+
+    本書: 章のコードからは直接使いません
+    """
     return check_answer(gradcam_value_spec(w, a, hw), text, attempt)
 
 
@@ -196,6 +207,8 @@ def gradcam_value_exercise(w=(2.0, -1.0), a=(3.0, 1.0), hw=16):
 
     ``w``: the class's two linear weights; ``a``: the two channels at the pixel; ``hw``: the
     number of pixels of the (square) feature map.
+
+    本書: 第8章
     """
     hw = check_int(hw, "hw", minimum=1)
     if round(hw ** 0.5) ** 2 != hw:

@@ -1,17 +1,17 @@
 """Chapter 2 (pooling): the pooling explorer and exercise 1 (pool the edge map by hand).
 
 Both compute in the page (js/pool.js, js/pool_exercise.js) and, with a kernel, in Python:
-``pool_view`` and ``check_pool_exercise`` are the references, built on ``cnnlib.functional``.
+``pool_view`` and ``check_pool_exercise`` are the references, built on ``cnnlib.scratch.functional``.
 """
 import numpy as np
 import traitlets as t
 
-from .. import functional as F
-from ..checks import check_choice, check_int
+from ..scratch import functional as F
+from ..checks import check_choice
 from ..data.lessons import EDGE_MAP, POOL_INPUTS
-from ..pooling import winner_counts
-from .core import (PHOTO, Explorer, InputError, PageWidget, esm, fmt_number, html_matrix,
-                   parse_matrix, photo_pixels)
+from ..scratch.pooling import winner_counts
+from .core import (Explorer, InputError, PageWidget, esm, explorer_settings, fmt_number,
+                   html_matrix, parse_matrix)
 
 __all__ = ["pool_view", "PoolExplorer", "pool_explorer", "pool_exercise_spec",
            "check_pool_exercise", "pool_exercise_feedback", "PoolExercise", "pool_exercise"]
@@ -22,7 +22,10 @@ MAX_INPUT = (8, 8)
 
 
 def matrix_text(a):
-    """A matrix as editable text: one row per line, entries separated by spaces."""
+    """A matrix as editable text: one row per line, entries separated by spaces.
+
+    本書: 章のコードからは直接使いません
+    """
     return "\n".join(" ".join(fmt_number(v) for v in row) for row in np.asarray(a, float))
 
 
@@ -59,6 +62,8 @@ def pool_view(source, mode, kernel_size, stride, padding):
     MODES. kind is 'info' (output from ``F.max_pool2d`` / ``F.avg_pool2d``; ``wins`` counts the
     windows each input wins in max pooling, else None) or 'error' (x, output, wins None, or x
     set when only the window settings are wrong).
+
+    本書: 章のコードからは直接使いません
     """
     kind = MODES[mode]
     try:
@@ -84,6 +89,8 @@ class PoolExplorer(Explorer):
 
     In the page js/pool.js computes everything; in a kernel, Python recomputes ``result``,
     ``wins``, ``kind`` and ``message`` from the same traits on every change.
+
+    本書: 章のコードからは直接使いません
     """
 
     _esm = esm("explorer.js", "pool.js")
@@ -104,17 +111,16 @@ class PoolExplorer(Explorer):
 
 def pool_explorer(input="資料の4×4（例1）", mode="最大", kernel_size=2, stride=2, padding=0,
                   photo_height=32):
-    """Explore max / average / global average pooling on a small matrix or a photo.
+    """Explore max / average / global average pooling on a small matrix or a photo; the page
+    computes the pooling itself, so all of it works in the static HTML book too.
 
-    Everything works in the static page too (the page computes the pooling itself).
+    本書: 第2章
     """
-    check_choice(input, "input", [*POOL_INPUTS, PHOTO])
     check_choice(mode, "mode", MODES)
-    values = {name: check_int(v, name, *LIMITS[name]) for name, v in
-              (("kernel_size", kernel_size), ("stride", stride), ("padding", padding))}
-    photo_height = check_int(photo_height, "photo_height", 8, 48)
+    values, photo = explorer_settings(input, POOL_INPUTS, LIMITS, photo_height,
+                                      kernel_size=kernel_size, stride=stride, padding=padding)
     texts = {name: matrix_text(a) for name, a in POOL_INPUTS.items()}
-    return PoolExplorer(inputs=texts, photo=photo_pixels(photo_height), modes=list(MODES),
+    return PoolExplorer(inputs=texts, photo=photo, modes=list(MODES),
                         limits=LIMITS, input_name=input, input_text=texts.get(input, ""),
                         mode=mode, **values)
 
@@ -152,7 +158,10 @@ def _part_spec(x, kind):
 
 
 def pool_exercise_spec(x):
-    """The spec of exercise 1 for the map ``x``: two pooled maps and a choice."""
+    """The spec of exercise 1 for the map ``x``: two pooled maps and a choice.
+
+    本書: 章のコードからは直接使いません
+    """
     n, m = np.shape(x)
     question = (f"<div>次の {n}×{m} のエッジの特徴マップに、2×2・ストライド2の最大プーリングと"
                 "平均プーリングをかけた出力を、行ごとに改行して入力してください。</div>"
@@ -198,7 +207,10 @@ def _check_part(part, text):
 
 
 def check_pool_exercise(spec, max_text, avg_text, choice):
-    """``(kind, html)`` for exercise 1: 'ok' only when both maps and the choice are right."""
+    """``(kind, html)`` for exercise 1: 'ok' only when both maps and the choice are right.
+
+    本書: 章のコードからは直接使いません
+    """
     (ok_max, msg_max), (ok_avg, msg_avg) = (_check_part(part, text) for part, text in
                                             zip(spec["parts"], (max_text, avg_text)))
     c = spec["choice"]
@@ -209,12 +221,18 @@ def check_pool_exercise(spec, max_text, avg_text, choice):
 
 
 def pool_exercise_feedback(max_text, avg_text, choice, x=EDGE_MAP):
-    """``(kind, html)`` for exercise 1 on the map ``x`` (the lesson's edge map by default)."""
+    """``(kind, html)`` for exercise 1 on the map ``x`` (the lesson's edge map by default).
+
+    本書: 章のコードからは直接使いません
+    """
     return check_pool_exercise(pool_exercise_spec(x), max_text, avg_text, choice or "")
 
 
 class PoolExercise(PageWidget):
-    """Exercise 1: two text areas (max and average pooling), a choice, 確認 and the feedback."""
+    """Exercise 1: two text areas (max and average pooling), a choice, 確認 and the feedback.
+
+    本書: 章のコードからは直接使いません
+    """
 
     _esm = esm("pool_exercise.js")
     spec = t.Dict().tag(sync=True)
@@ -238,7 +256,10 @@ class PoolExercise(PageWidget):
 
 
 def pool_exercise(x=EDGE_MAP):
-    """Exercise 1 of the pooling chapter (the lesson's 6x6 edge map by default)."""
+    """Exercise 1 of the pooling chapter (the lesson's 6x6 edge map by default).
+
+    本書: 第2章
+    """
     try:
         a = np.asarray(x, dtype=float)
     except (TypeError, ValueError):

@@ -108,12 +108,8 @@ function render({model, el}) {
       matrixHtml(rows(products), "要素ごとの積") + "</div>" +
       `<div class="cnnw-sum">出力[${i}, ${j}] = 積の合計 = <b>${fmtNumber(out[i][j])}</b></div>`;
   }
-  for (const name of ["input_name", "kernel_name", "kernel_text", "padding", "stride", "dilation",
-                      "position"]) {
-    model.on(`change:${name}`, show);
-  }
-  show();
-  return () => ui.player.stop();
+  return follow(model, ["input_name", "kernel_name", "kernel_text", "padding", "stride",
+                        "dilation", "position"], show, ui);
 }
 
 export default {render};

@@ -198,3 +198,10 @@ function markCell(ctx, i, j, color = "lime") {
 }
 
 function photoMatrix(model) { return model.get("photo").map(row => row.map(v => v / 255)); }
+
+// Redraw on every change of the named traits and once now; the cleanup stops the play button.
+function follow(model, names, show, ui) {
+  for (const name of names) model.on(`change:${name}`, show);
+  show();
+  return () => ui.player.stop();
+}

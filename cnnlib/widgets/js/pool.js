@@ -172,12 +172,8 @@ function render({model, el}) {
       '<div class="cnnw-sum">各入力が勝った窓の数（0 の所は出力に一度も使われません）。逆伝播では、' +
       "勝った窓の勾配がここに届き、2回以上勝った入力には勾配が足し合わされます。</div>";
   }
-  for (const name of ["input_name", "input_text", "mode", "kernel_size", "stride", "padding",
-                      "position"]) {
-    model.on(`change:${name}`, show);
-  }
-  show();
-  return () => ui.player.stop();
+  return follow(model, ["input_name", "input_text", "mode", "kernel_size", "stride", "padding",
+                        "position"], show, ui);
 }
 
 export default {render};

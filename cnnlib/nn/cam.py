@@ -2,7 +2,8 @@
 
 Typical use::
 
-    from cnnlib.cam import GradCAM, overlay, occlusion
+    from cnnlib.nn.cam import GradCAM, occlusion
+    from cnnlib.figures.cam import overlay
     with GradCAM(model, "features.6") as cam:      # a module or a dotted name
         maps = cam(x)                              # (B, H, W) in [0, 1], predicted classes
         maps_true = cam(x, y)                      # ... for the classes in y
@@ -19,20 +20,23 @@ import numbers
 import numpy as np
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
+import torch.nn.functional as TF
 
-from .checks import check_array, check_int, check_number, check_pair
-from .torch_checks import check_module, check_tensor, explain_misfit
+from ..checks import check_array, check_int, check_pair
+from ..torch_checks import check_module, check_tensor, explain_misfit
 
-__all__ = ["GradCAM", "GradCAMPlusPlus", "overlay", "occlusion", "capture_activations",
-           "randomize_weights", "spearman", "resolve_layer", "expected_channels", "scale_maps", "filters_rgb", "compose_filters",
-           "plot_filters", "plot_feature_maps", "plot_overlays"]
+__all__ = ["GradCAM", "GradCAMPlusPlus", "occlusion", "capture_activations", "randomize_weights",
+           "spearman", "resolve_layer", "expected_channels", "scale_maps", "filters_rgb",
+           "compose_filters"]
 
 
 # ---------------------------------------------------------------- validation helpers
 
 def resolve_layer(model, layer):
-    """The submodule ``layer`` of ``model``, given as a module or a dotted name."""
+    """The submodule ``layer`` of ``model``, given as a module or a dotted name.
+
+    本書: 章のコードからは直接使いません
+    """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     if isinstance(layer, str):
@@ -53,14 +57,20 @@ def resolve_layer(model, layer):
 
 
 def expected_channels(model):
-    """Input channels of the model's first Conv2d (None if it has none)."""
+    """Input channels of the model's first Conv2d (None if it has none).
+
+    本書: 章のコードからは直接使いません
+    """
     check_module(model)
     conv = next((m for m in model.modules() if isinstance(m, nn.Conv2d)), None)
     return None if conv is None else conv.in_channels
 
 
 def check_images(model, x):
-    """Raise a clear error unless ``x`` is a float (B, C, H, W) batch the model accepts."""
+    """Raise a clear error unless ``x`` is a float (B, C, H, W) batch the model accepts.
+
+    本書: 章のコードからは直接使いません
+    """
     if not torch.is_tensor(x):
         raise TypeError(f"x must be a torch.Tensor of shape (B, C, H, W), got "
                         f"{type(x).__name__}; convert with torch.as_tensor(...)")
@@ -78,7 +88,10 @@ def check_images(model, x):
 
 
 def class_indices(target, logits):
-    """Targets as a long tensor (B,): None -> predicted class; int, list or tensor of ints."""
+    """Targets as a long tensor (B,): None -> predicted class; int, list or tensor of ints.
+
+    本書: 章のコードからは直接使いません
+    """
     B, K = check_tensor(logits, "logits", 2, "(B, K)").shape
     if target is None:
         return logits.argmax(1)
@@ -114,7 +127,10 @@ def _check_logits(out):
 
 @contextlib.contextmanager
 def eval_mode(model):
-    """Run ``model`` in eval mode, then restore every submodule's own training flag."""
+    """Run ``model`` in eval mode, then restore every submodule's own training flag.
+
+    本書: 章のコードからは直接使いません
+    """
     check_module(model)
     modes = [(m, m.training) for m in model.modules()]
     model.eval()
@@ -126,17 +142,23 @@ def eval_mode(model):
 
 
 def scale_maps(maps):
-    """Positive part of (B, H, W) maps scaled to [0, 1] per map (all-zero maps stay zero)."""
+    """Positive part of (B, H, W) maps scaled to [0, 1] per map (all-zero maps stay zero).
+
+    本書: 第8章
+    """
     m = check_tensor(maps, "maps", 3, "(B, H, W)", floating=True).clamp_min(0)
     peak = m.flatten(1).amax(1).clamp_min(torch.finfo(m.dtype).tiny)
     return m / peak[:, None, None]
 
 
 def upsample_and_scale(raw, size):
-    """Bilinear upsampling of (B, h, w) maps to ``size``, then scaled to [0, 1] per map."""
+    """Bilinear upsampling of (B, h, w) maps to ``size``, then scaled to [0, 1] per map.
+
+    本書: 章のコードからは直接使いません
+    """
     check_tensor(raw, "raw", 3, "(B, h, w)", floating=True)
     size = check_pair(tuple(size) if isinstance(size, torch.Size) else size, "size")
-    up = F.interpolate(raw[:, None], size=size, mode="bilinear", align_corners=False)[:, 0]
+    up = TF.interpolate(raw[:, None], size=size, mode="bilinear", align_corners=False)[:, 0]
     return scale_maps(up)                     # an all-zero map stays zero (0 / tiny)
 
 
@@ -150,6 +172,8 @@ class GradCAM:
     directly (hooks removed after each call); ``close()`` always cleans up. After a call the
     instance keeps ``logits``, ``targets``, ``activations``, ``gradients``, ``weights`` and
     ``raw`` (the map before upsampling and scaling), all detached.
+
+    本書: 第8章
     """
 
     def __init__(self, model, target_layer):
@@ -239,7 +263,7 @@ class GradCAM:
             if not inside:
                 self.close()
         w = self._channel_weights(A, G)
-        raw = F.relu((w[:, :, None, None] * A).sum(1))
+        raw = TF.relu((w[:, :, None, None] * A).sum(1))
         self.logits, self.targets, self.activations, self.gradients = logits, t, A, G
         self.weights, self.raw = w, raw
         return upsample_and_scale(raw, x.shape[-2:])
@@ -258,48 +282,15 @@ class GradCAMPlusPlus(GradCAM):
 
     alpha_kij = g^2 / (2 g^2 + sum_ab A_kab g^3), w_k = sum_ij alpha_kij ReLU(g_kij), with
     g = dy_c/dA_kij (the closed form that assumes an exponential of the class score).
+
+    本書: 第8章
     """
 
     def _channel_weights(self, A, G):
         g2, g3 = G ** 2, G ** 3
         denom = 2 * g2 + A.sum(dim=(2, 3), keepdim=True) * g3
         alpha = torch.where(denom != 0, g2 / torch.where(denom != 0, denom, 1), 0)
-        return (alpha * F.relu(G)).sum(dim=(2, 3))
-
-
-# ---------------------------------------------------------------- overlay
-
-def _as_hwc(image):
-    """An RGB image as float ndarray (H, W, 3) from (H, W, 3) or (3, H, W), array or tensor."""
-    img = image.detach().cpu().numpy() if torch.is_tensor(image) else np.asarray(image)
-    if img.ndim == 3 and img.shape[0] == 3 and img.shape[-1] != 3:
-        img = img.transpose(1, 2, 0)
-    if img.ndim != 3 or img.shape[-1] != 3:
-        raise ValueError(f"image must be RGB of shape (H, W, 3) or (3, H, W), got {img.shape}")
-    return img.astype(np.float64)
-
-
-def overlay(image, cam, alpha=0.5, cmap="jet"):
-    """Blend an RGB float image in [0, 1] with a heatmap of ``cam`` (H, W) in [0, 1]."""
-    import matplotlib
-
-    img = _as_hwc(image)
-    m = cam.detach().cpu().numpy() if torch.is_tensor(cam) else np.asarray(cam, dtype=float)
-    if m.shape != img.shape[:2]:
-        raise ValueError(f"cam shape {m.shape} must match the image's (H, W) {img.shape[:2]}")
-    if img.min() < -1e-6 or img.max() > 1 + 1e-6:
-        raise ValueError(f"image values must lie in [0, 1] (got {img.min():.3g}..{img.max():.3g}); "
-                         f"undo the normalisation first")
-    if not np.isfinite(img).all():
-        raise ValueError("image values must be finite numbers in [0, 1]; got NaN or infinity")
-    if not np.isfinite(m).all() or m.min() < -1e-6 or m.max() > 1 + 1e-6:
-        raise ValueError("cam values must be finite and in [0, 1]")
-    check_number(alpha, "alpha", 0, 1)
-    if not isinstance(cmap, str) or cmap not in matplotlib.colormaps:
-        raise ValueError(f"cmap must be the name of a matplotlib colormap such as 'jet' or "
-                         f"'viridis'; got {cmap!r}")
-    heat = matplotlib.colormaps[cmap](np.clip(m, 0, 1))[..., :3]
-    return np.clip((1 - alpha) * img + alpha * heat, 0, 1)
+        return (alpha * TF.relu(G)).sum(dim=(2, 3))
 
 
 # ---------------------------------------------------------------- occlusion
@@ -332,6 +323,8 @@ def occlusion(model, x, target=None, size=8, stride=4, fill=0.0, batch_size=256)
     Slides a ``size`` x ``size`` patch of value ``fill`` with ``stride`` over each image and
     returns (B, H, W): per pixel, the mean drop p(x)_c - p(x_occluded)_c over the patches that
     cover it (positive = the pixel helps class c). Model-agnostic: needs only forward passes.
+
+    本書: 第8章
     """
     check_images(model, x)
     H, W = x.shape[-2:]
@@ -374,6 +367,8 @@ def capture_activations(model, x, layers):
 
     Returns a dict name -> detached tensor. Hooks are removed and training flags restored
     even when the forward pass fails.
+
+    本書: 第8章
     """
     if isinstance(layers, (str, nn.Module)):
         layers = [layers]
@@ -417,6 +412,8 @@ def randomize_weights(model, layers, seed=0, init="normal"):
     model-randomisation test of Adebayo et al. (2018). ``init="reset"``: the modules' own
     ``reset_parameters()`` (their initial distribution, which for some layers is not random,
     e.g. identity-initialised convolutions).
+
+    本書: 第8章
     """
     import copy
 
@@ -468,7 +465,10 @@ def _ranks(v):
 
 
 def spearman(a, b):
-    """Spearman rank correlation per map of (B, H, W) (or (H, W)) maps; NaN for a constant map."""
+    """Spearman rank correlation per map of (B, H, W) (or (H, W)) maps; NaN for a constant map.
+
+    本書: 第8章
+    """
     a = check_array(a.detach().cpu().double().numpy() if torch.is_tensor(a) else a, "a",
                     finite=True)
     b = check_array(b.detach().cpu().double().numpy() if torch.is_tensor(b) else b, "b",
@@ -490,7 +490,10 @@ def spearman(a, b):
 # ---------------------------------------------------------------- figures
 
 def filters_rgb(weight):
-    """First-layer filters (F, 3, k, k) as (F, k, k, 3) images, each scaled to [0, 1] on its own."""
+    """First-layer filters (F, 3, k, k) as (F, k, k, 3) images, each scaled to [0, 1] on its own.
+
+    本書: 章のコードからは直接使いません
+    """
     w = weight.detach().cpu().double() if torch.is_tensor(weight) else torch.from_numpy(
         check_array(weight, "weight")).double()
     if w.dim() != 4 or w.shape[1] != 3:
@@ -506,92 +509,12 @@ def compose_filters(outer, inner):
 
     Returns (O, C, p + k - 1, q + l - 1) with conv2d(conv2d(x, inner), outer) ==
     conv2d(x, compose_filters(outer, inner)) (no padding, stride 1, no biases).
+
+    本書: 第8章
     """
     check_tensor(outer, "outer", 4, "(O, J, p, q)", floating=True)
     check_tensor(inner, "inner", 4, "(J, C, k, l)", floating=True)
     if outer.shape[1] != inner.shape[0]:
         raise ValueError(f"need outer (O, J, p, q) and inner (J, C, k, l); got "
                          f"{tuple(outer.shape)} and {tuple(inner.shape)}")
-    return F.conv_transpose2d(outer, inner)
-
-
-def _grid(nrows, ncols, size):
-    import matplotlib.pyplot as plt
-    check_number(size, "size", 0, open_min=True)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
-    for ax in axes.flat:
-        ax.set_xticks([])
-        ax.set_yticks([])
-    return fig, axes
-
-
-def plot_filters(weight, ncols=8, title=None, size=0.9):
-    """The first-layer RGB filters as a grid of small images."""
-    img = filters_rgb(weight)
-    nrows = -(-len(img) // check_int(ncols, "ncols", 1))
-    fig, axes = _grid(nrows, ncols, size)
-    for ax in axes.flat[len(img):]:
-        ax.axis("off")
-    for ax, f in zip(axes.flat, img):
-        ax.imshow(f, interpolation="nearest")
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig
-
-
-def plot_feature_maps(acts, n=8, image=None, size=1.2):
-    """One row per layer: the first ``n`` channels of each (C, h, w) activation in ``acts``."""
-    if not isinstance(acts, dict) or not acts:
-        raise TypeError(f"acts must be a non-empty dict name -> activation (C, h, w); got "
-                        f"{type(acts).__name__ if not isinstance(acts, dict) else 'an empty dict'}")
-    n = check_int(n, "n", 1)
-    rows = list(acts.items())
-    fig, axes = _grid(len(rows), n + (image is not None), size)
-    for r, (name, a) in enumerate(rows):
-        a = a.detach().cpu()
-        if a.dim() != 3:
-            raise ValueError(f"activation {name!r} must be (C, h, w), got {tuple(a.shape)}")
-        if image is not None:
-            if r == 0:
-                axes[r, 0].imshow(_as_hwc(image))
-                axes[r, 0].set_title("入力", fontsize=9)
-            else:
-                axes[r, 0].axis("off")
-        for j in range(n):
-            ax = axes[r, j + (image is not None)]
-            if j < a.shape[0]:
-                ax.imshow(a[j].numpy(), cmap="viridis")
-            else:
-                ax.axis("off")
-        axes[r, int(image is not None)].set_title(f"{name}（{a.shape[1]}×{a.shape[2]}）",
-                                                  loc="left", fontsize=9)
-    fig.tight_layout()
-    return fig
-
-
-def plot_overlays(images, columns, row_titles=None, alpha=0.5, size=1.5):
-    """Grid: one row per image; the input, then one overlay column per (title -> maps (N, H, W))."""
-    imgs = [_as_hwc(im) for im in images]
-    if not imgs or not isinstance(columns, dict):
-        raise TypeError("images must hold at least one image and columns must be a dict "
-                        "title -> maps (N, H, W)")
-    for title, maps in columns.items():
-        if len(maps) < len(imgs):
-            raise ValueError(f"columns[{title!r}] must hold one map per image ({len(imgs)}); got "
-                             f"{len(maps)}")
-    if row_titles is not None and len(row_titles) != len(imgs):
-        raise ValueError(f"row_titles must hold one title per image ({len(imgs)}); got "
-                         f"{len(row_titles)}")
-    fig, axes = _grid(len(imgs), 1 + len(columns), size)
-    for i, img in enumerate(imgs):
-        axes[i, 0].imshow(img, interpolation="nearest")
-        if row_titles is not None:
-            axes[i, 0].set_ylabel(row_titles[i], rotation=0, ha="right", va="center")
-        for j, (title, maps) in enumerate(columns.items(), 1):
-            axes[i, j].imshow(overlay(img, maps[i], alpha=alpha), interpolation="nearest")
-            if i == 0:
-                axes[i, j].set_title(title)
-    axes[0, 0].set_title("入力")
-    fig.tight_layout()
-    return fig
+    return TF.conv_transpose2d(outer, inner)

@@ -7,8 +7,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .checks import check_array, check_int, check_number
-from .torch_checks import check_tensor
+from ..checks import check_array, check_int, check_number
+from ..torch_checks import check_tensor
 
 
 def _images_labels(X, y, classes, name="y"):
@@ -42,7 +42,10 @@ def _hwc(img):
 
 
 def class_grid(X, y, classes, per_class=8, title=None, seed=0):
-    """``per_class`` random images of every class, one row per class."""
+    """``per_class`` random images of every class, one row per class.
+
+    本書: 第7章
+    """
     y = _images_labels(X, y, classes)
     per_class, seed = check_int(per_class, "per_class", 1), check_int(seed, "seed", 0)
     g = torch.Generator().manual_seed(seed)
@@ -62,7 +65,10 @@ def class_grid(X, y, classes, per_class=8, title=None, seed=0):
 
 
 def class_balance(ys, classes, labels, title="クラスごとの枚数"):
-    """Grouped bars of class counts for several label tensors (e.g. train and test)."""
+    """Grouped bars of class counts for several label tensors (e.g. train and test).
+
+    本書: 第7章
+    """
     if not isinstance(ys, (list, tuple)) or not ys or len(ys) != len(labels):
         raise ValueError(f"ys must be a non-empty list of label tensors with one entry of labels "
                          f"each; got {len(ys) if hasattr(ys, '__len__') else ys!r} label "
@@ -82,7 +88,10 @@ def class_balance(ys, classes, labels, title="クラスごとの枚数"):
 
 
 def image_table(rows, col_titles=None, title=None, size=1.1):
-    """A grid of images from ``{row label: [images...]}`` (each image drawn once)."""
+    """A grid of images from ``{row label: [images...]}`` (each image drawn once).
+
+    本書: 第7章
+    """
     if not isinstance(rows, dict) or not rows or not all(len(v) for v in rows.values()):
         raise ValueError("rows must be a non-empty dict {row label: [images...]} with at least "
                          "one image per row")
@@ -113,7 +122,10 @@ def image_table(rows, col_titles=None, title=None, size=1.1):
 
 
 def learning_curves(histories, title="学習曲線"):
-    """Loss and accuracy per epoch (train dashed, test solid) for ``{label: History}``."""
+    """Loss and accuracy per epoch (train dashed, test solid) for ``{label: History}``.
+
+    本書: 第7章
+    """
     if not isinstance(histories, dict) or not histories:
         raise TypeError("histories must be a non-empty dict {label: History}")
     for lab, h in histories.items():
@@ -140,7 +152,10 @@ def learning_curves(histories, title="学習曲線"):
 
 
 def confusion_heatmap(cm, classes, title="混同行列", normalize=True):
-    """Heatmap of a confusion matrix (rows: true class, columns: prediction), row-normalised."""
+    """Heatmap of a confusion matrix (rows: true class, columns: prediction), row-normalised.
+
+    本書: 第7章
+    """
     cm = torch.as_tensor(cm).double()
     if cm.dim() != 2 or cm.shape[0] != cm.shape[1] or cm.shape[0] != len(classes) or (cm < 0).any():
         raise ValueError(f"cm must be a (K, K) matrix of counts with K = len(classes) = "
@@ -163,7 +178,10 @@ def confusion_heatmap(cm, classes, title="混同行列", normalize=True):
 
 
 def bar(values, labels, ylabel, title, fmt="{:.2f}", color="C0", ax=None):
-    """A labelled bar chart (values printed on the bars)."""
+    """A labelled bar chart (values printed on the bars).
+
+    本書: 第7章
+    """
     if len(values) != len(labels):
         raise ValueError(f"values and labels must have one entry per bar; got {len(values)} and "
                          f"{len(labels)}")
@@ -186,7 +204,10 @@ def bar(values, labels, ylabel, title, fmt="{:.2f}", color="C0", ax=None):
 
 
 def prediction_grid(X, y, pred, classes, n=16, ncols=8, title="予測結果（緑: 正解, 赤: 不正解）"):
-    """The first ``n`` images, each drawn once, titled 'prediction (true)' in green or red."""
+    """The first ``n`` images, each drawn once, titled 'prediction (true)' in green or red.
+
+    本書: 第7章
+    """
     _images_labels(X, y, classes)
     _images_labels(X, pred, classes, "pred")
     n = min(check_int(n, "n", 1), len(X))
@@ -213,7 +234,10 @@ def _mark_divergence(ax, x, label, color="C3"):
 
 def lr_sweep_plot(lrs, losses, chance=None, *, xlabel, ylabel, title, ax=None):
     """Final loss per learning rate (log x); diverged runs (NaN/inf) as x at the top edge,
-    ``chance`` (e.g. ln K, the loss of a uniform guess) as a dashed line."""
+    ``chance`` (e.g. ln K, the loss of a uniform guess) as a dashed line.
+
+    本書: 第7章
+    """
     lrs, losses = check_array(lrs, "lrs", ndim=1), check_array(losses, "losses", ndim=1)
     if lrs.shape != losses.shape or not len(lrs):
         raise ValueError(f"lrs and losses must be 1-D with one loss per learning rate; got shapes "
@@ -245,7 +269,10 @@ def lr_sweep_plot(lrs, losses, chance=None, *, xlabel, ylabel, title, ax=None):
 
 def grad_norm_plot(runs, *, title, ax=None):
     """Gradient norm per step for ``{label: norms}`` (log y); a run whose norm became inf/NaN
-    ends with an x at the top edge, at its first non-finite step."""
+    ends with an x at the top edge, at its first non-finite step.
+
+    本書: 第7章
+    """
     if not isinstance(runs, dict) or not runs:
         raise TypeError(f"runs must be a non-empty dict {{label: gradient norms}}; got {runs!r:.60}")
     norms = {}
@@ -268,3 +295,92 @@ def grad_norm_plot(runs, *, title, ax=None):
     ax.grid(alpha=0.3)
     ax.figure.tight_layout()
     return ax.figure
+
+
+def early_stopping_plot(history, best_epoch, stop_epoch, title):
+    """Training and validation loss per epoch of a run trained to the end (``history`` from
+    ``fit``), with the best epoch and the epoch where early stopping stopped.
+
+    本書: 第7章
+    """
+    if not isinstance(history, dict) or not {"epoch", "train_loss", "test_loss"} <= set(history):
+        raise TypeError(f"history must be fit's History with 'epoch', 'train_loss' and "
+                        f"'test_loss'; got {history!r:.60}")
+    best_epoch, stop_epoch = check_int(best_epoch, "best_epoch", 1), check_int(stop_epoch,
+                                                                               "stop_epoch", 1)
+    fig, ax = plt.subplots(figsize=(6.4, 3.4))
+    ax.plot(history["epoch"], history["train_loss"], "--", label="訓練損失")
+    ax.plot(history["epoch"], history["test_loss"], "o-", ms=3, label="検証損失")
+    ax.axvline(best_epoch, color="C2", ls=":", label=f"最良のエポック {best_epoch}")
+    ax.axvline(stop_epoch, color="C3", ls="--", lw=1, label=f"早期終了で停止 {stop_epoch}")
+    ax.set(xlabel="エポック", ylabel="損失", title=title)
+    ax.legend(fontsize=8); ax.grid(alpha=0.3)
+    return fig
+
+
+def grad_norm_steps(norms, epochs, title="本編の学習中の勾配ノルム"):
+    """Gradient norm per step of one run (log y), dotted lines between its ``epochs`` epochs.
+
+    本書: 第7章
+    """
+    norms, epochs = check_array(norms, "norms", 1, "(steps,)"), check_int(epochs, "epochs", 1)
+    fig, ax = plt.subplots(figsize=(7, 3))
+    ax.semilogy(norms, lw=0.8)
+    steps_per_epoch = len(norms) // epochs
+    for e in range(1, epochs):
+        ax.axvline(e * steps_per_epoch, color="gray", lw=0.5, ls=":")
+    ax.set(xlabel="ステップ（点線はエポックの区切り）", ylabel="勾配ノルム", title=title)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def architecture_panels(runs, names, suptitle):
+    """Validation accuracy per epoch, test accuracy, parameters and MFLOP per image of several
+    architectures, ``runs = {key: {'val_acc', 'test_acc', 'params', 'mflops'}}``, side by side.
+
+    本書: 第7章
+    """
+    if not isinstance(runs, dict) or not runs or any(
+            not {"val_acc", "test_acc", "params", "mflops"} <= set(r) for r in runs.values()):
+        raise TypeError(f"runs must be a non-empty dict {{key: {{'val_acc', 'test_acc', 'params', "
+                        f"'mflops'}}}}; got {runs!r:.60}")
+    if len(names) != len(runs):
+        raise ValueError(f"names must hold one name per run ({len(runs)}); got {len(names)}")
+    fig, axes = plt.subplots(1, 4, figsize=(15, 3.4))
+    for name, r in zip(names, runs.values()):
+        axes[0].plot(range(1, len(r["val_acc"]) + 1), r["val_acc"], "o-", ms=3, label=name)
+    axes[0].set(xlabel="エポック", ylabel="検証正解率", title="検証正解率の推移")
+    axes[0].legend(fontsize=8); axes[0].grid(alpha=0.3)
+    bar([r["test_acc"] for r in runs.values()], names, "正解率", "テスト正解率（最後に1回）", ax=axes[1])
+    bar([r["params"] / 1e3 for r in runs.values()], names, "千パラメータ", "パラメータ数", fmt="{:.0f}",
+        color="C1", ax=axes[2])
+    bar([r["mflops"] for r in runs.values()], names, "MFLOP/枚", "1枚あたりの計算量（順伝播）",
+        fmt="{:.1f}", color="C2", ax=axes[3])
+    fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def seed_bars(results, chance, ylabel, title):
+    """One bar per method at the mean of its runs ``{method: [accuracy per seed]}``, a dot per
+    run, and a dashed line at the ``chance`` level.
+
+    本書: 第7章
+    """
+    if not isinstance(results, dict) or not results or any(not len(v) for v in results.values()):
+        raise TypeError(f"results must be a non-empty dict {{method: [accuracy per seed]}}; got "
+                        f"{results!r:.60}")
+    chance = check_number(chance, "chance", 0, 1)
+    fig, ax = plt.subplots(figsize=(7.5, 3.4))
+    for i, (method, accs) in enumerate(results.items()):
+        ax.bar(i, np.mean(accs), color=f"C{i}", alpha=0.5)
+        ax.plot([i] * len(accs), accs, "o", color=f"C{i}", ms=5)
+        ax.text(i, max(accs) + 0.01, f"{np.mean(accs):.3f}", ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(range(len(results)), list(results), rotation=15)
+    ax.axhline(chance, color="gray", ls="--", lw=1, label=f"当て推量 {chance:g}")
+    lo = min(min(v) for v in results.values())
+    ax.set_ylim(min(chance - 0.05, lo - 0.05), 1.0)
+    ax.set(ylabel=ylabel, title=title)
+    ax.legend(fontsize=8); ax.grid(alpha=0.3, axis="y")
+    fig.tight_layout()
+    return fig

@@ -5,32 +5,44 @@ sets a new Python attribute and freezes nothing. ``freeze(module)`` sets it on e
 """
 from torch import nn
 
-from .checks import check_int, check_number
-from .torch_checks import check_module
+from ..checks import check_int, check_number
+from ..torch_checks import check_module
 
 
 def freeze(module):
-    """Stop gradients for every parameter of ``module`` (returns it)."""
+    """Stop gradients for every parameter of ``module`` (returns it).
+
+    本書: 第7章
+    """
     for p in check_module(module, "module").parameters():
         p.requires_grad_(False)
     return module
 
 
 def unfreeze(module):
-    """Let every parameter of ``module`` train again (returns it)."""
+    """Let every parameter of ``module`` train again (returns it).
+
+    本書: 第7章
+    """
     for p in check_module(module, "module").parameters():
         p.requires_grad_(True)
     return module
 
 
 def count_trainable(model):
-    """(trainable, total) parameter counts."""
+    """(trainable, total) parameter counts.
+
+    本書: 第7章
+    """
     ps = list(check_module(model).parameters())
     return sum(p.numel() for p in ps if p.requires_grad), sum(p.numel() for p in ps)
 
 
 def param_groups(groups):
-    """Optimizer groups from ``{module: lr}`` (frozen parameters left out)."""
+    """Optimizer groups from ``{module: lr}`` (frozen parameters left out).
+
+    本書: 第7章
+    """
     if not isinstance(groups, dict) or not groups:
         raise TypeError(f"groups must be a non-empty dict {{module: lr}}; got {groups!r:.80}")
     out = []
@@ -46,7 +58,10 @@ def param_groups(groups):
 
 
 def new_head(model, num_classes, attr="fc"):
-    """Replace ``model.<attr>`` (a Linear layer) by a fresh one with ``num_classes`` outputs."""
+    """Replace ``model.<attr>`` (a Linear layer) by a fresh one with ``num_classes`` outputs.
+
+    本書: 第7章
+    """
     num_classes = check_int(num_classes, "num_classes", 1)
     if not isinstance(attr, str):
         raise TypeError(f"attr must be the name (str) of the Linear layer; got {attr!r}")
@@ -59,7 +74,10 @@ def new_head(model, num_classes, attr="fc"):
 
 class FrozenBN:
     """Keep the BatchNorm layers of a frozen backbone in eval mode while the model trains, so
-    the new task's batches do not overwrite its running statistics (``FrozenBN.attach(m)``)."""
+    the new task's batches do not overwrite its running statistics (``FrozenBN.attach(m)``).
+
+    本書: 第7章
+    """
 
     @staticmethod
     def hook(module, inputs):

@@ -1,11 +1,14 @@
 """Numerical gradients by central differences, and the relative error used by every check."""
 import numpy as np
 
-from .checks import check_callable, check_number
+from ..checks import check_callable, check_number
 
 
 def numerical_gradient(f, x, h=1e-5):
-    """d f(x) / dx by central differences; f returns a scalar, x (float64) is restored."""
+    """d f(x) / dx by central differences; f returns a scalar, x (float64) is restored.
+
+    本書: 第1章、第2章、第3章、第5章、第6章
+    """
     check_callable(f, "f", "a function of x returning a scalar")
     if not (isinstance(x, np.ndarray) and x.dtype == np.float64):
         raise TypeError("numerical_gradient needs x as a float64 ndarray (it is perturbed in "
@@ -32,7 +35,10 @@ def _scalar(value):
 
 
 def relative_error(a, b):
-    """||a - b|| / max(||a|| + ||b||, 1e-300): 0 for equal arrays, 1 for opposite ones."""
+    """||a - b|| / max(||a|| + ||b||, 1e-300): 0 for equal arrays, 1 for opposite ones.
+
+    本書: 第1章、第2章、第3章、第5章、第6章
+    """
     a, b = np.asarray(a), np.asarray(b)
     for name, v in (("a", a), ("b", b)):
         if v.dtype.kind not in "biuf":

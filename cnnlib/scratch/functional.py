@@ -4,15 +4,12 @@ Every op accepts float32 or float64 arrays and returns that dtype; integer and b
 arrays are promoted to float64, float16 to float32. ``kernel_size``, ``stride``,
 ``padding`` and ``dilation`` take an int or an ``(h, w)`` pair of ints.
 """
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
-from threadpoolctl import ThreadpoolController
 
-from .checks import check_array, check_bool, check_number
-from .checks import check_int as _int
-from .checks import check_pair as _pair
+from ..checks import check_array, check_bool, check_number
+from ..checks import check_int as _int
+from ..checks import check_pair as _pair
 
 __all__ = [
     "conv_output_size", "conv2d_naive", "conv2d", "conv2d_backward", "im2col", "col2im",
@@ -44,7 +41,10 @@ def _out_len(n, k, p, s, d, what):
 
 
 def conv_output_size(size, kernel_size, padding=0, stride=1, dilation=1):
-    """Output length along one axis: floor((size + 2p - d(k-1) - 1) / s) + 1, as PyTorch."""
+    """Output length along one axis: floor((size + 2p - d(k-1) - 1) / s) + 1, as PyTorch.
+
+    本書: 第1章、第2章、第4章
+    """
     n, k = _int(size, "size", 1), _int(kernel_size, "kernel_size", 1)
     p, s, d = _int(padding, "padding", 0), _int(stride, "stride", 1), _int(dilation, "dilation", 1)
     return _out_len(n, k, p, s, d, f"kernel_size={k} does not fit into size={n}")
@@ -99,7 +99,10 @@ def _fold(cols, x_shape, geo):
 
 
 def im2col(x, kernel_size, stride=1, padding=0, dilation=1, pad_value=0.0):
-    """Unfold x (N, C, H, W) into columns (N, C*KH*KW, OH*OW), like torch's F.unfold."""
+    """Unfold x (N, C, H, W) into columns (N, C*KH*KW, OH*OW), like torch's F.unfold.
+
+    本書: 章のコードからは直接使いません
+    """
     x = _array(x, "x", 4)
     return _cols(x, _geometry(x.shape, kernel_size, stride, padding, dilation), pad_value)
 
@@ -116,7 +119,10 @@ def _shape4(x_shape):
 
 
 def col2im(cols, x_shape, kernel_size, stride=1, padding=0, dilation=1):
-    """Fold columns back to x_shape, summing overlaps (the adjoint of im2col, torch's F.fold)."""
+    """Fold columns back to x_shape, summing overlaps (the adjoint of im2col, torch's F.fold).
+
+    本書: 章のコードからは直接使いません
+    """
     cols, x_shape = _array(cols, "cols", 3), _shape4(x_shape)
     geo = _geometry(x_shape, kernel_size, stride, padding, dilation, xname="x_shape")
     (N, C, _, _), (k, _, _, _, out) = x_shape, geo
@@ -129,8 +135,6 @@ def col2im(cols, x_shape, kernel_size, stride=1, padding=0, dilation=1):
 
 # ---------------------------------------------------------------- convolution
 _W_KERNEL = "w's kernel (w.shape[2:])"
-_CHUNK_BYTES = 1 << 22       # im2col columns are built a few images at a time, about 4 MiB
-_BLAS = []                   # threadpoolctl's handle on NumPy's BLAS, made on first use
 
 
 def _conv_args(x, w, b):
@@ -153,28 +157,11 @@ def _conv_args(x, w, b):
     return x.astype(dtype, copy=False), w.astype(dtype, copy=False), b
 
 
-def _map_batches(fn, N, per_image):
-    """[fn(slice) for each chunk of the batch]: chunks of about _CHUNK_BYTES of im2col columns.
-
-    When NumPy's BLAS may use several threads, the chunks run in that many Python threads
-    instead, each BLAS call on one thread: the copies and col2im then run in parallel too,
-    and no BLAS thread waits for a core that another process holds.
-    """
-    step = max(1, _CHUNK_BYTES // max(per_image, 1))
-    chunks = [slice(n, n + step) for n in range(0, N, step)]
-    if len(chunks) < 2:
-        return [fn(n) for n in chunks]
-    if not _BLAS:
-        _BLAS.append(ThreadpoolController().select(user_api="blas"))
-    workers = min(len(chunks), max([i["num_threads"] for i in _BLAS[0].info()], default=1))
-    if workers < 2:
-        return [fn(n) for n in chunks]
-    with _BLAS[0].limit(limits=1), ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(fn, chunks))
-
-
 def conv2d_naive(x, w, b=None, stride=1, padding=0, dilation=1):
-    """Cross-correlation with explicit loops: y[n,f,i,j] = sum(window * w[f]) + b[f]."""
+    """Cross-correlation with explicit loops: y[n,f,i,j] = sum(window * w[f]) + b[f].
+
+    本書: 第1章
+    """
     x, w, b = _conv_args(x, w, b)
     k, s, p, d, (OH, OW) = _geometry(x.shape, w.shape[2:], stride, padding, dilation, _W_KERNEL)
     xp = _pad(x, p)
@@ -199,45 +186,49 @@ def _cols_batch(x, geo):
 
 
 def conv2d(x, w, b=None, stride=1, padding=0, dilation=1):
-    """Vectorised cross-correlation: im2col, then one matrix product Y = W X_col."""
+    """Vectorised cross-correlation: im2col, then one matrix product Y = W X_col.
+
+    The readable version the book describes; ``cnnlib.scratch.fast.conv2d`` computes the same
+    in chunks on several threads.
+
+    本書: 第1章
+    """
     x, w, b = _conv_args(x, w, b)
     geo = _geometry(x.shape, w.shape[2:], stride, padding, dilation, _W_KERNEL)
-    (N, F), L = (x.shape[0], w.shape[0]), geo[-1][0] * geo[-1][1]
+    (N, F), out = (x.shape[0], w.shape[0]), geo[-1]
     W = w.reshape(F, -1)                                                 # (F, C*KH*KW)
-    y = np.empty((N, F, L), dtype=x.dtype)
-
-    def chunk(n):                                                        # a few images
-        Y = W @ _cols_batch(x[n], geo)                                   # Y = W X_col, (F, n*L)
-        y[n] = Y.reshape(F, -1, L).transpose(1, 0, 2)
-    _map_batches(chunk, N, W.shape[1] * L * x.itemsize)
+    Y = W @ _cols_batch(x, geo)                                          # Y = W X_col, (F, N*OH*OW)
+    y = np.ascontiguousarray(Y.reshape(F, N, *out).transpose(1, 0, 2, 3))
     if b is not None:
-        y += b[:, None]                                                  # + b per filter
-    return y.reshape(N, F, *geo[-1])
+        y += b[:, None, None]                                            # + b per filter
+    return y
 
 
 def conv2d_backward(dy, x, w, stride=1, padding=0, dilation=1):
-    """Gradients (dx, dw, db) of conv2d given the upstream gradient dy (N, F, OH, OW)."""
+    """Gradients (dx, dw, db) of conv2d given the upstream gradient dy (N, F, OH, OW).
+
+    本書: 第1章
+    """
     x, w, _ = _conv_args(x, w, None)
     geo = _geometry(x.shape, w.shape[2:], stride, padding, dilation, _W_KERNEL)
     (N, C, _, _), (F, _, KH, KW), out = x.shape, w.shape, geo[-1]
-    L = out[0] * out[1]
-    dy = _array(dy, "dy", 4)
-    if dy.shape != (N, F, *out):
-        raise ValueError(f"dy must have the output's shape (N, F, OH, OW) = {(N, F, *out)}; "
-                         f"got {dy.shape}")
-    dy = dy.astype(x.dtype, copy=False).reshape(N, F, L)               # (N, F, L)
+    dy = _conv_dy(dy, x, F, out)
+    dY = dy.transpose(1, 0, 2, 3).reshape(F, -1)                         # (F, N*OH*OW)
     W = w.reshape(F, -1)                                                 # (F, C*KH*KW)
-    dx = np.empty_like(x)
-
-    def chunk(n):                                                        # a few images
-        X = _cols_batch(x[n], geo)                                       # X_col, (CKK, n*L)
-        dY = dy[n].transpose(1, 0, 2).reshape(F, -1)                     # (F, n*L), n >= 1
-        dX = (W.T @ dY).reshape(C, KH, KW, dY.shape[1] // L, *out)       # dL/dX_col = W^T dY
-        dx[n] = _fold(dX.transpose(3, 0, 1, 2, 4, 5), x[n].shape, geo)   # col2im
-        return dY @ X.T                                                  # this chunk's dL/dW
-    dW = sum(_map_batches(chunk, N, W.shape[1] * L * x.itemsize), np.zeros_like(W))
-    db = dy.sum(axis=(0, 2))                                             # dL/db = sum dY
+    dW = dY @ _cols_batch(x, geo).T                                      # dL/dW = dY X_col^T
+    dX = (W.T @ dY).reshape(C, KH, KW, N, *out)                          # dL/dX_col = W^T dY
+    dx = _fold(dX.transpose(3, 0, 1, 2, 4, 5), x.shape, geo)             # col2im
+    db = dy.sum(axis=(0, 2, 3))                                          # dL/db = sum dY
     return dx, dW.reshape(w.shape), db
+
+
+def _conv_dy(dy, x, F, out):
+    """The upstream gradient checked against the output's shape (N, F, OH, OW), in x's dtype."""
+    dy = _array(dy, "dy", 4)
+    if dy.shape != (x.shape[0], F, *out):
+        raise ValueError(f"dy must have the output's shape (N, F, OH, OW) = "
+                         f"{(x.shape[0], F, *out)}; got {dy.shape}")
+    return dy.astype(x.dtype, copy=False)
 
 
 # ---------------------------------------------------------------- pooling
@@ -292,14 +283,20 @@ def _winner(cols, hw, geo):
 
 
 def max_pool2d(x, kernel_size, stride=None, padding=0):
-    """Max over each window; padding counts as -inf, so it never wins."""
+    """Max over each window; padding counts as -inf, so it never wins.
+
+    本書: 第1章、第2章
+    """
     x, geo = _pool_args(x, kernel_size, stride, padding)
     cols = _pool_cols(x, geo, -np.inf)
     return cols.max(axis=1).reshape(*x.shape[:2], *geo[-1])
 
 
 def max_pool2d_backward(dy, x, kernel_size, stride=None, padding=0):
-    """Route each dy to one maximum of its window (the one PyTorch picks: the first)."""
+    """Route each dy to one maximum of its window (the one PyTorch picks: the first).
+
+    本書: 章のコードからは直接使いません
+    """
     x, geo = _pool_args(x, kernel_size, stride, padding)
     dy = _pool_dy(dy, x, geo[-1])
     cols = _pool_cols(x, geo, -np.inf)
@@ -309,13 +306,19 @@ def max_pool2d_backward(dy, x, kernel_size, stride=None, padding=0):
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0):
-    """Mean over each window; zero padding is counted (PyTorch's count_include_pad=True)."""
+    """Mean over each window; zero padding is counted (PyTorch's count_include_pad=True).
+
+    本書: 第2章
+    """
     x, geo = _pool_args(x, kernel_size, stride, padding)
     return _pool_cols(x, geo, 0.0).mean(axis=1).reshape(*x.shape[:2], *geo[-1])
 
 
 def avg_pool2d_backward(dy, x, kernel_size, stride=None, padding=0):
-    """Spread each dy evenly, dy / (KH*KW), over its window."""
+    """Spread each dy evenly, dy / (KH*KW), over its window.
+
+    本書: 章のコードからは直接使いません
+    """
     x, geo = _pool_args(x, kernel_size, stride, padding)
     dy = _pool_dy(dy, x, geo[-1])
     kk = geo[0][0] * geo[0][1]
@@ -372,6 +375,8 @@ def batch_norm2d(x, gamma, beta, running_mean=None, running_var=None, training=T
     updated as torch does: ``r = (1 - momentum) * r + momentum * batch_stat``, where
     the variance that enters is unbiased (times n / (n - 1), n = N*H*W). Eval mode
     normalises with the running statistics and returns them unchanged.
+
+    本書: 第5章
     """
     x, gamma, beta = _bn_args(x, gamma, beta)
     check_number(momentum, "momentum", 0, 1)
@@ -402,6 +407,8 @@ def batch_norm2d_backward(dy, x, gamma, running_mean=None, running_var=None, tra
     Training mode (batch statistics depend on x), with m = N*H*W and xh the normalised x:
     dx = gamma / sqrt(var + eps) * (dy - mean(dy) - xh * mean(dy * xh)), means per channel.
     Eval mode: dx = gamma * dy / sqrt(running_var + eps).
+
+    本書: 第5章
     """
     x, gamma = _bn_args(x, gamma)
     check_number(eps, "eps", 0, open_min=True)
@@ -433,6 +440,8 @@ def dropout(x, p=0.5, training=True, rng=None):
     Returns ``(y, mask)`` with ``y = x * mask``; ``mask`` holds 0 or 1/(1-p) (all ones in
     eval mode, where y = x). ``rng`` is a numpy Generator, an int seed, or None for
     NumPy's global generator (seeded by cnnlib.set_seed).
+
+    本書: 第6章
     """
     x, p = _array(x, "x"), check_number(p, "p", 0, 1)
     check_bool(training, "training")
@@ -452,7 +461,10 @@ def dropout(x, p=0.5, training=True, rng=None):
 
 
 def dropout_backward(dy, mask):
-    """Gradient of dropout: dx = dy * mask (the same zeros and the same 1/(1-p) scale)."""
+    """Gradient of dropout: dx = dy * mask (the same zeros and the same 1/(1-p) scale).
+
+    本書: 第6章
+    """
     dy, mask = _array(dy, "dy"), _array(mask, "mask")
     if dy.shape != mask.shape:
         raise ValueError(f"dy and mask must have the same shape; got {dy.shape} and {mask.shape}")

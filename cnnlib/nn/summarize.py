@@ -11,14 +11,17 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from .checks import check_int, check_ints, check_number
+from ..checks import check_int, check_ints, check_number
 
 __all__ = ["LayerRow", "Summary", "summary", "format_count"]
 
 
 @dataclass
 class LayerRow:
-    """One module's line: qualified name, class, output shape, parameters, forward FLOPs."""
+    """One module's line: qualified name, class, output shape, parameters, forward FLOPs.
+
+    本書: 章のコードからは直接使いません
+    """
     name: str
     type: str
     output_shape: tuple
@@ -29,7 +32,10 @@ class LayerRow:
 
 @dataclass
 class Summary:
-    """The table ``summary`` returns; ``str()`` is plain text, notebooks show HTML."""
+    """The table ``summary`` returns; ``str()`` is plain text, notebooks show HTML.
+
+    本書: 章のコードからは直接使いません
+    """
     model: str
     input_size: tuple
     output_shape: tuple
@@ -89,7 +95,10 @@ class Summary:
 
 
 def format_count(n):
-    """A count with an SI suffix and 3 significant digits: 1234567 -> '1.23 M'."""
+    """A count with an SI suffix and 3 significant digits: 1234567 -> '1.23 M'.
+
+    本書: 章のコードからは直接使いません
+    """
     check_number(n, "n")
     for value, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "K")):
         if abs(n) >= value:
@@ -172,6 +181,8 @@ def summary(model, input_size, depth=None):
     shallower leaves). Runs one forward pass in eval mode without gradients on the
     model's device (a model built on the ``meta`` device costs no memory or time).
     Raises ValueError naming the first layer that fails when the size does not fit.
+
+    本書: 第4章、第6章、第7章
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")

@@ -1,8 +1,9 @@
-"""Training and evaluation: ``fit``, ``evaluate``, ``History``, checkpoints.
+"""Training and evaluation: ``fit``, ``evaluate``, ``History`` (metrics and checkpoints are
+in ``cnnlib.nn.metrics`` and ``cnnlib.nn.checkpoints``).
 
 Typical use (data are in-memory tensors; ``X`` may be float or uint8)::
 
-    from cnnlib.train import fit, evaluate
+    from cnnlib.nn.train import fit, evaluate
     hist = fit(model, (X_train, y_train), (X_test, y_test), epochs=5, batch_size=128, lr=1e-3)
     hist["test_acc"]                  # one value per epoch (History is a dict of lists)
     hist.rows()                       # the same as a list of per-epoch dicts
@@ -34,26 +35,26 @@ grad_clip=None, progress=True, threads=None)``
   ``history.interrupted = True`` and the model is left in eval mode, usable.
 """
 import math
-import os
-import pickle
 import time
-from pathlib import Path
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
+import torch.nn.functional as TF
 from tqdm.auto import tqdm
 
-from .checks import check_bool, check_callable, check_choice, check_int, check_number
-from .torch_checks import (check_device, check_module, check_tensor, check_tensor_pair,
+from ..checks import check_bool, check_callable, check_choice, check_int, check_number
+from ..torch_checks import (check_device, check_module, check_tensor, check_tensor_pair,
                            explain_misfit)
-from .utils import env_threads, get_device, set_seed
+from ..utils import env_threads, get_device, set_seed
 
 HISTORY_KEYS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "time")
 
 
 class History(dict):
-    """Per-epoch metrics: a dict of equal-length lists, with ``rows()`` as a list of dicts."""
+    """Per-epoch metrics: a dict of equal-length lists, with ``rows()`` as a list of dicts.
+
+    本書: 章のコードからは直接使いません
+    """
 
     def __init__(self):
         super().__init__({k: [] for k in HISTORY_KEYS})
@@ -92,6 +93,8 @@ def configure_threads(n=None):
 
     Without either, torch's default (one thread per core) is kept. On a busy shared CPU a
     single thread can be faster for small models: every parallel op waits for all threads.
+
+    本書: 第4章、第5章、第6章
     """
     n = env_threads() if n is None else check_int(n, "n", 1)
     if n and torch.get_num_threads() != n:
@@ -100,7 +103,10 @@ def configure_threads(n=None):
 
 
 def bf16_supported(device):
-    """True when bf16 autocast is fast and supported on ``device``."""
+    """True when bf16 autocast is fast and supported on ``device``.
+
+    本書: 第7章
+    """
     device = check_device(device, present=False)
     if device.type == "cuda":
         return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
@@ -110,7 +116,10 @@ def bf16_supported(device):
 
 
 def autocast_dtype(device, amp="auto"):
-    """The autocast dtype for ``amp`` ("auto", "bf16", None/"fp32") on ``device``, or None."""
+    """The autocast dtype for ``amp`` ("auto", "bf16", None/"fp32") on ``device``, or None.
+
+    本書: 章のコードからは直接使いません
+    """
     if amp in (None, False, "fp32"):
         return None
     if amp is True:
@@ -130,7 +139,10 @@ def _autocast(device, dtype):
 
 
 class TensorBatches:
-    """Re-iterable mini-batches of in-memory tensors ``(X, y)``, optionally shuffled."""
+    """Re-iterable mini-batches of in-memory tensors ``(X, y)``, optionally shuffled.
+
+    本書: 章のコードからは直接使いません
+    """
 
     def __init__(self, X, y, batch_size=128, shuffle=False, generator=None, drop_last=False):
         X, y = check_tensor_pair((X, y), "(X, y)", nonempty=False)
@@ -157,6 +169,8 @@ def as_batches(data, batch_size=128, shuffle=False, generator=None, name="data")
     """``(X, y)`` tensors -> ``TensorBatches``; an iterable of batches is returned unchanged.
 
     ``name`` is the argument's name in error messages.
+
+    本書: 章のコードからは直接使いません
     """
     if isinstance(data, (tuple, list)) and len(data) == 2 and not isinstance(data[0], (tuple, list)):
         return TensorBatches(*check_tensor_pair(data, name, nonempty=False), batch_size,
@@ -169,7 +183,10 @@ def as_batches(data, batch_size=128, shuffle=False, generator=None, name="data")
 
 
 def make_optimizer(optimizer, params, lr=1e-3, weight_decay=0.0):
-    """An optimizer from a name ('adam', 'adamw', 'sgd'), an instance, or a factory callable."""
+    """An optimizer from a name ('adam', 'adamw', 'sgd'), an instance, or a factory callable.
+
+    本書: 章のコードからは直接使いません
+    """
     if isinstance(optimizer, torch.optim.Optimizer):
         return optimizer
     if callable(optimizer):
@@ -191,7 +208,10 @@ def make_optimizer(optimizer, params, lr=1e-3, weight_decay=0.0):
 
 
 def make_schedule(schedule, opt, total_steps):
-    """A per-batch LR scheduler: None, 'onecycle', 'cosine' or a callable(opt, total_steps)."""
+    """A per-batch LR scheduler: None, 'onecycle', 'cosine' or a callable(opt, total_steps).
+
+    本書: 章のコードからは直接使いません
+    """
     if schedule is None:
         return None
     if not isinstance(opt, torch.optim.Optimizer):
@@ -209,7 +229,10 @@ def make_schedule(schedule, opt, total_steps):
 
 
 def soft_cross_entropy(logits, y, label_smoothing=0.0):
-    """Cross-entropy for integer labels or soft targets of shape (N, K)."""
+    """Cross-entropy for integer labels or soft targets of shape (N, K).
+
+    本書: 章のコードからは直接使いません
+    """
     check_tensor(logits, "logits", 2, "(N, K)", floating=True)
     check_tensor(y, "y")
     label_smoothing = check_number(label_smoothing, "label_smoothing", 0, 1)
@@ -226,7 +249,7 @@ def soft_cross_entropy(logits, y, label_smoothing=0.0):
             raise ValueError(f"y must hold class indices in [0, {K - 1}] (the model has {K} "
                              f"outputs); got {int(bad)}")
         y = y.long()
-    return F.cross_entropy(logits.float(), y, label_smoothing=label_smoothing)
+    return TF.cross_entropy(logits.float(), y, label_smoothing=label_smoothing)
 
 
 def _to_input(xb, device, prepare, channels_last):
@@ -267,7 +290,7 @@ def _tta_logits(model, xb, tta):
     if tta == "flip":
         return mirror(xb)
     H, W = xb.shape[-2:]
-    padded = F.pad(xb, (1, 1, 1, 1), mode="reflect")
+    padded = TF.pad(xb, (1, 1, 1, 1), mode="reflect")
     shifted = [padded[..., :H, :W], padded[..., 2:, 2:]]
     return mirror(xb) / 2 + sum(mirror(s) for s in shifted) / 4
 
@@ -276,7 +299,10 @@ def _tta_logits(model, xb, tta):
 def predict(model, data, *, batch_size=512, prepare=None, device=None, amp="auto",
             channels_last="auto", tta=None, progress=False):
     """Logits (float32, on CPU) and labels for all of ``data``; ``tta`` is one of ``TTA_MODES``
-    (``"flip"`` averages each image with its mirror; see ``_tta_logits``)."""
+    (``"flip"`` averages each image with its mirror; see ``_tta_logits``).
+
+    本書: 第7章、第8章
+    """
     check_choice(tta, "tta", TTA_MODES)
     device = _model_device(check_module(model), device)
     dtype = autocast_dtype(device, amp)
@@ -305,7 +331,10 @@ def _model_device(model, device):
 
 def evaluate(model, data, *, batch_size=512, loss_fn=None, prepare=None, device=None,
              amp="auto", channels_last="auto", tta=None):
-    """Mean loss and accuracy of ``model`` on ``data``: ``{"loss": float, "acc": float}``."""
+    """Mean loss and accuracy of ``model`` on ``data``: ``{"loss": float, "acc": float}``.
+
+    本書: 第7章、第8章
+    """
     check_callable(loss_fn, "loss_fn", none_ok=True)
     logits, y = predict(model, data, batch_size=batch_size, prepare=prepare, device=device,
                         amp=amp, channels_last=channels_last, tta=tta)
@@ -313,67 +342,11 @@ def evaluate(model, data, *, batch_size=512, loss_fn=None, prepare=None, device=
     return {"loss": float(loss_fn(logits, y)), "acc": float((logits.argmax(1) == y).float().mean())}
 
 
-def confusion_matrix(y_true, y_pred, num_classes=None):
-    """Counts ``C[i, j]`` of true class i predicted as j (int64 tensor)."""
-    y_true, y_pred = _class_indices(y_true, "y_true"), _class_indices(y_pred, "y_pred")
-    if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true and y_pred differ in shape: {y_true.shape} vs {y_pred.shape}")
-    if num_classes is None:
-        if not len(y_true):
-            raise ValueError("num_classes must be given for empty labels (it cannot be inferred)")
-        K = int(max(y_true.max(), y_pred.max())) + 1
-    else:
-        K = check_int(num_classes, "num_classes", 1)
-        top = int(max(y_true.max(), y_pred.max())) if len(y_true) else -1
-        if top >= K:
-            raise ValueError(f"y_true and y_pred must hold class indices in [0, {K - 1}] "
-                             f"(num_classes={K}); got {top}")
-    return torch.bincount(y_true * K + y_pred, minlength=K * K).reshape(K, K)
-
-
-def _class_indices(y, name):
-    """``y`` (tensor, array or list) as a 1-D int64 tensor of indices >= 0."""
-    y = torch.as_tensor(y)
-    if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool or y.dim() != 1:
-        raise TypeError(f"{name} must be a 1-D sequence of integer class indices; got {y.dtype} "
-                        f"of shape {tuple(y.shape)}")
-    if len(y) and int(y.min()) < 0:
-        raise ValueError(f"{name} must hold class indices >= 0; got {int(y.min())}")
-    return y.long()
-
-
-def _confusion(cm):
-    """``cm`` as a square (K, K) tensor of non-negative counts."""
-    cm = torch.as_tensor(cm)
-    if cm.dim() != 2 or cm.shape[0] != cm.shape[1] or cm.shape[0] == 0:
-        raise ValueError(f"cm must be a square confusion matrix (K, K) with K >= 1; got shape "
-                         f"{tuple(cm.shape)}")
-    if cm.is_complex() or cm.dtype == torch.bool or bool((cm < 0).any()):
-        raise ValueError("cm must hold non-negative counts")
-    return cm
-
-
-def per_class_accuracy(cm):
-    """Accuracy per true class from a confusion matrix (NaN for absent classes)."""
-    cm = _confusion(cm).double()
-    return cm.diagonal() / cm.sum(1)
-
-
-def most_confused(cm, k=5, class_names=None):
-    """The ``k`` largest off-diagonal entries as (true, predicted, count) tuples."""
-    cm = _confusion(cm).clone()
-    K = cm.shape[0]
-    k = check_int(k, "k", 1, K * (K - 1))                  # there are K (K - 1) off-diagonal entries
-    if class_names is not None and len(class_names) != K:
-        raise ValueError(f"class_names must hold one name per class ({K}); got {len(class_names)}")
-    cm.fill_diagonal_(-1)
-    vals, idx = cm.flatten().topk(k)
-    name = (lambda i: class_names[i]) if class_names else (lambda i: i)
-    return [(name(int(i) // K), name(int(i) % K), int(v)) for v, i in zip(vals, idx)]
-
-
 class EarlyStopping:
-    """``on_epoch`` callback: stop when ``key`` has not improved for ``patience`` epochs."""
+    """``on_epoch`` callback: stop when ``key`` has not improved for ``patience`` epochs.
+
+    本書: 第7章
+    """
 
     def __init__(self, patience=3, key="test_loss", mode="min", restore_best=True):
         check_choice(mode, "mode", ("min", "max"))
@@ -441,7 +414,10 @@ def fit(model, train_data, test_data=None, *, epochs, batch_size=128, optimizer=
         augment=None, on_batch=None, on_step=None, on_epoch=None, device=None, amp="auto",
         channels_last="auto", seed=None, grad_clip=None, progress=True, eval_batch_size=512,
         threads=None):
-    """Train ``model`` for ``epochs`` and return a ``History`` (see the module docstring)."""
+    """Train ``model`` for ``epochs`` and return a ``History`` (see the module docstring).
+
+    本書: 第7章
+    """
     check_module(model)
     epochs, eval_batch_size = check_int(epochs, "epochs", 1), check_int(eval_batch_size,
                                                                         "eval_batch_size", 1)
@@ -525,87 +501,13 @@ def _check_optimizer_params(opt, model):
                          "of another model (build it from model.parameters())")
 
 
-# ---------------------------------------------------------------- checkpoints
-
-CHECKPOINT_FORMAT = "cnnlib-checkpoint-v1"
-
-
-class CheckpointError(ValueError):
-    """A checkpoint file is corrupt, of another format, or does not match the model."""
-
-
-def book_checkpoint_path():
-    """Where the CIFAR-10 chapter saves its trained model (the Grad-CAM chapter loads it)."""
-    from .data import cache_dir
-    return cache_dir() / "checkpoints" / "cifar10_book.pt"
-
-
-def save_checkpoint(path, model, **meta):
-    """Save ``model``'s weights and plain ``meta`` (str/int/float/list/dict/tensor) to ``path``."""
-    path, model = _path(path), check_module(model)
-    if path.is_dir():
-        raise ValueError(f"path must be a file to write; {path} is a folder")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        torch.save({"format": CHECKPOINT_FORMAT, "state_dict": state, "meta": meta}, tmp)
-        _read_checkpoint(tmp)
-    except (CheckpointError, AttributeError, TypeError, pickle.PicklingError) as e:
-        tmp.unlink(missing_ok=True)
-        raise ValueError(f"meta must hold only str/int/float/bool/list/dict/tensor values: {e}") from e
-    os.replace(tmp, path)
-    return path
-
-
-def _read_checkpoint(path):
-    """torch.load(weights_only=True) with errors that say what is wrong."""
-    path = _path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"no checkpoint at {path}")
-    if path.is_dir():
-        raise CheckpointError(f"{path} is a folder, not a checkpoint file")
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # torch raises several types for truncated/garbage files
-        raise CheckpointError(f"{path} is not a readable checkpoint "
-                              f"(corrupt, truncated or not saved by torch): {e}") from e
-    if not (isinstance(ckpt, dict) and ckpt.get("format") == CHECKPOINT_FORMAT):
-        raise CheckpointError(f"{path} is a torch file but not a cnnlib checkpoint "
-                              f"(expected format {CHECKPOINT_FORMAT!r})")
-    return ckpt
-
-
-def load_checkpoint(path, model=None):
-    """Read a checkpoint; if ``model`` is given, load its weights (strictly). Returns the dict."""
-    if model is not None:
-        check_module(model)
-    ckpt = _read_checkpoint(path)
-    if model is not None:
-        own = model.state_dict()
-        sd = ckpt["state_dict"]
-        missing, extra = sorted(set(own) - set(sd)), sorted(set(sd) - set(own))
-        bad = [f"{k}: checkpoint {tuple(sd[k].shape)} vs model {tuple(own[k].shape)}"
-               for k in own if k in sd and own[k].shape != sd[k].shape]
-        if missing or extra or bad:
-            raise CheckpointError(
-                f"checkpoint {path} does not match {type(model).__name__}: "
-                f"missing keys {missing[:5]}, unexpected keys {extra[:5]}, shape mismatches {bad[:5]}")
-        model.load_state_dict(sd)
-    return ckpt
-
-
-def _path(path):
-    """``path`` (a str or os.PathLike) as a Path."""
-    if not isinstance(path, (str, os.PathLike)) or not str(path):
-        raise TypeError(f"path must be a file path (str or pathlib.Path); got {path!r}")
-    return Path(path)
-
-
 # ---------------------------------------------------------------- practical tips
 
 class GradNormRecorder:
-    """``on_batch`` callback that records the global L2 norm of all gradients at every step."""
+    """``on_batch`` callback that records the global L2 norm of all gradients at every step.
+
+    本書: 第7章
+    """
 
     def __init__(self):
         self.norms = []
@@ -623,6 +525,8 @@ def lr_sweep(make_model, data, lrs, *, steps=30, batch_size=128, optimizer="sgd"
     """Train a fresh ``make_model()`` for ``steps`` batches at each LR; returns final losses.
 
     The loss is the mean training loss of the last third of the steps (NaN if it diverged).
+
+    本書: 第7章
     """
     if isinstance(make_model, nn.Module):          # callable, but one model for every LR
         raise TypeError("make_model must be a function returning a new model (each LR trains a "

@@ -1,13 +1,13 @@
 """Convolution by its textbook definitions, named kernels, and the input gradient in closed form.
 
-CNN layers compute a cross-correlation (``cnnlib.functional.conv2d``). This module holds the
+CNN layers compute a cross-correlation (``cnnlib.scratch.functional.conv2d``). This module holds the
 pieces the convolution chapter compares it with: the true convolution (kernel flipped),
 classic image kernels, and the two formulas for dL/dx discussed in the chapter.
 """
 import numpy as np
 
 from . import functional as F
-from .checks import check_array, check_ints, check_pair
+from ..checks import check_array, check_ints, check_pair
 
 __all__ = ["KERNELS", "correlate2d", "convolve2d", "dilate", "conv2d_input_grad_full",
            "input_grad_stride1_formula"]
@@ -27,7 +27,10 @@ KERNELS = {
 
 
 def kernel(name):
-    """A named kernel from KERNELS as a float64 (3, 3) array."""
+    """A named kernel from KERNELS as a float64 (3, 3) array.
+
+    本書: 第1章
+    """
     if not isinstance(name, str) or name not in KERNELS:
         raise ValueError(f"unknown kernel {name!r}; available: {sorted(KERNELS)}")
     return np.array(KERNELS[name], dtype=np.float64)
@@ -52,7 +55,10 @@ def _valid_shape(x, k):
 
 
 def correlate2d(x, k):
-    """2-D cross-correlation, 'valid' part, by definition: y[i,j] = sum_{m,n} x[i+m, j+n] k[m,n]."""
+    """2-D cross-correlation, 'valid' part, by definition: y[i,j] = sum_{m,n} x[i+m, j+n] k[m,n].
+
+    本書: 第1章
+    """
     x, k = _matrix(x, "x"), _matrix(k, "k")
     OH, OW = _valid_shape(x, k)
     y = np.zeros((OH, OW), dtype=np.result_type(x, k))
@@ -65,7 +71,10 @@ def correlate2d(x, k):
 
 
 def convolve2d(x, k):
-    """True 2-D convolution, 'valid' part, by definition: y[I,J] = sum_{m,n} x[m,n] k[I-m, J-n]."""
+    """True 2-D convolution, 'valid' part, by definition: y[I,J] = sum_{m,n} x[m,n] k[I-m, J-n].
+
+    本書: 第1章
+    """
     x, k = _matrix(x, "x"), _matrix(k, "k")
     OH, OW = _valid_shape(x, k)
     KH, KW = k.shape
@@ -80,7 +89,10 @@ def convolve2d(x, k):
 
 
 def dilate(dy, stride):
-    """Insert (stride - 1) zeros between neighbouring entries of dy (N, C, OH, OW) along H and W."""
+    """Insert (stride - 1) zeros between neighbouring entries of dy (N, C, OH, OW) along H and W.
+
+    本書: 章のコードからは直接使いません
+    """
     dy = check_array(dy, "dy", 4, "(N, C, OH, OW)")
     s = check_pair(stride, "stride")
     N, C, OH, OW = dy.shape
@@ -94,6 +106,8 @@ def conv2d_input_grad_full(dy, w, x_shape, stride=1, padding=0, dilation=1):
 
     dx_pad[r, c] = sum_{m,n} dyd_pad[r + m*d, c + n*d] * rot180(w)[m, n], then the padding
     border is cut off. Rows/columns that floor() left unused get zero gradient.
+
+    本書: 第1章
     """
     dy, w = check_array(dy, "dy", 4, "(N, F, OH, OW)"), check_array(w, "w", 4, "(F, C, KH, KW)")
     N, C, H, W = check_ints(x_shape, "x_shape", 1, length=4, kind="an (N, C, H, W) tuple of ints")
@@ -120,6 +134,8 @@ def input_grad_stride1_formula(dy, w, x_shape):
 
     Correct only for stride 1, padding 0, dilation 1: terms whose dY index falls outside
     the output are skipped (without that check, NumPy's negative indices would wrap around).
+
+    本書: 第1章
     """
     dy, w = _matrix(dy, "dy"), _matrix(w, "w")
     H, W = check_ints(x_shape, "x_shape", 1, length=2, kind="an (H, W) pair of ints")

@@ -1,35 +1,10 @@
-"""Matplotlib figures with Japanese labels (font bundled by matplotlib-fontja)."""
-from pathlib import Path
-
+"""Images side by side with Japanese titles (chapter 1 and the lessons' feature maps)."""
 import matplotlib
-import matplotlib.font_manager as fm
 import matplotlib.pyplot as plt
-import matplotlib_fontja
 
-from .checks import check_int, check_number
+from ..checks import check_int, check_number
 
-FONT_FAMILY = "IPAexGothic"
-
-
-def setup_japanese_font():
-    """Draw every figure with the IPAexGothic file bundled by matplotlib-fontja; returns the family.
-
-    A machine may have its own file of the same family (Debian's ``fonts-ipaexfont-gothic``, which
-    the browser tests install), and matplotlib would use whichever file its font cache lists first.
-    The bundled file is pinned by requirements.txt; the system's is not. So every other file that
-    calls itself IPAexGothic is dropped from matplotlib's list, and a figure looks the same on
-    every machine.
-    """
-    bundled = Path(matplotlib_fontja.get_font_ttf_path()).resolve()
-    fm.fontManager.ttflist = [f for f in fm.fontManager.ttflist
-                              if f.name != FONT_FAMILY and Path(f.fname).resolve() != bundled]
-    fm.fontManager.addfont(bundled)     # one entry per name of the bundled file; clears the lookups
-    matplotlib.rcParams["font.family"] = [FONT_FAMILY]
-    matplotlib.rcParams["axes.unicode_minus"] = False
-    return FONT_FAMILY
-
-
-setup_japanese_font()
+__all__ = ["show_images"]
 
 
 def _signed_limit(img):
@@ -45,6 +20,8 @@ def show_images(images, titles, suptitle=None, ncols=None, cmap="gray", signed=F
     """Images side by side with Japanese titles.
 
     ``signed`` (one bool, or one per image) draws with a red-blue map centred on 0 and a colorbar.
+
+    本書: 第1章
     """
     import numpy as np
     if not len(images) or len(images) != len(titles):
@@ -78,15 +55,3 @@ def show_images(images, titles, suptitle=None, ncols=None, cmap="gray", signed=F
         fig.suptitle(suptitle)
     fig.tight_layout()
     return fig
-
-
-def show_source(obj):
-    """Display the source code of a cnnlib function or class, highlighted, in a notebook."""
-    import inspect
-
-    from IPython.display import Code, display
-    if not (inspect.isfunction(obj) or inspect.ismethod(obj) or inspect.isclass(obj)
-            or inspect.ismodule(obj)):
-        raise TypeError(f"obj must be a function, method, class or module written in Python; "
-                        f"got {type(obj).__name__}")
-    display(Code(inspect.getsource(obj), language="python"))

@@ -1,6 +1,6 @@
-"""Benchmarks, as subcommands: ``python -m cnnlib.bench {cifar10,conv} [options]``.
+"""Benchmarks, as subcommands: ``python -m cnnlib.tools.bench {cifar10,conv} [options]``.
 
-``conv`` times cnnlib.functional's conv2d forward + conv2d_backward and the pooling backward
+``conv`` times cnnlib.scratch.fast's conv2d forward + conv2d_backward and the pooling backward
 against torch on float32, side by side in one process (interleaved repeats, medians); every
 line with a time, a ratio or the load average carries the marker "⏱".
 
@@ -9,7 +9,7 @@ ResNet-20) with one recipe on a training subset, an epoch of each in turn (so th
 load), and records validation accuracy per epoch (validation images carved from the training split),
 time per epoch, parameters, FLOPs, and the test accuracy at the end.
 
-``cifar10`` trains the book's recipe at named budgets (``cnnlib.recipes.BOOK_PRESETS``, in bf16
+``cifar10`` trains the book's recipe at named budgets (``cnnlib.nn.recipes.BOOK_PRESETS``, in bf16
 and fp32) and the lesson's recipe one after the other on the same data and machine, and prints
 test accuracy against training wall time, the time to reach 80/90/92 %, and the load average
 before and after each run. The lesson's recipe is slow; ``--lesson-budget`` stops it after the
@@ -24,14 +24,17 @@ import os
 import sys
 import time
 
-from .checks import check_int
+from ..checks import check_int
 
 SUBCOMMANDS = {}
 MARK = "⏱"                      # on every line with a time, a ratio or the load average
 
 
 def subcommand(fn):
-    """Register ``fn(args)`` with its ``add_arguments(parser)`` as a subcommand."""
+    """Register ``fn(args)`` with its ``add_arguments(parser)`` as a subcommand.
+
+    本書: 章のコードからは直接使いません
+    """
     if not callable(fn) or not getattr(fn, "__name__", "").startswith("cmd_"):
         raise TypeError(f"fn must be a function named cmd_<subcommand>; got {fn!r}")
     SUBCOMMANDS[fn.__name__.removeprefix("cmd_").replace("_", "-")] = fn
@@ -82,7 +85,7 @@ def _check_args(args, fn):
     missing = sorted(set(vars(parser.parse_args([]))) - set(vars(args))) if isinstance(
         args, argparse.Namespace) else None
     if missing is None or missing:
-        raise TypeError(f"args must be the argparse.Namespace of `python -m cnnlib.bench "
+        raise TypeError(f"args must be the argparse.Namespace of `python -m cnnlib.tools.bench "
                         f"{fn.__name__.removeprefix('cmd_')}` (call main([...]) instead); "
                         f"{'missing ' + ', '.join(missing) if missing else f'got {args!r:.60}'}")
 
@@ -98,7 +101,7 @@ def _fmt(t):
 def _cifar10_args(p):
     p.add_argument("--recipes", default=DEFAULT_RECIPES,
                    help="comma-separated runs: lesson, or book-bf16 / book-fp32 followed by "
-                        "@PRESET (one of cnnlib.recipes.BOOK_PRESETS: 3ep, 8ep, wide-8ep)")
+                        "@PRESET (one of cnnlib.nn.recipes.BOOK_PRESETS: 3ep, 8ep, wide-8ep)")
     p.add_argument("--book-epochs", type=_at_least(1), default=None, help="override the presets' epochs")
     p.add_argument("--widths", type=_ints, default="", help="override the presets' widths, e.g. 32,128,128")
     p.add_argument("--lesson-epochs", type=_at_least(1), default=50)
@@ -121,8 +124,11 @@ DEFAULT_RECIPES = "book-bf16@3ep,book-fp32@3ep,book-bf16@8ep,book-bf16@wide-8ep,
 
 
 def parse_recipe(spec, args):
-    """``"book-bf16@8ep"`` -> ``("book", "bf16", hyp)``; ``"lesson"`` -> ``("lesson", None, None)``."""
-    from .recipes import BOOK_HYP, BOOK_PRESETS
+    """``"book-bf16@8ep"`` -> ``("book", "bf16", hyp)``; ``"lesson"`` -> ``("lesson", None, None)``.
+
+    本書: 章のコードからは直接使いません
+    """
+    from ..nn.recipes import BOOK_HYP, BOOK_PRESETS
     if not isinstance(spec, str):
         raise TypeError(f"spec must be a recipe name such as 'book-bf16@8ep' or 'lesson'; got "
                         f"{spec!r}")
@@ -142,8 +148,11 @@ def parse_recipe(spec, args):
 
 
 def run_recipe(spec, train, test, args, mean, std):
-    """Train one recipe; returns a dict of its per-epoch curve and summary numbers."""
-    from .recipes import time_to, train_book, train_lesson
+    """Train one recipe; returns a dict of its per-epoch curve and summary numbers.
+
+    本書: 章のコードからは直接使いません
+    """
+    from ..nn.recipes import time_to, train_book, train_lesson
     kind, amp, hyp = parse_recipe(spec, args)
     load_before = _load()
     if kind == "book":
@@ -170,10 +179,13 @@ def run_recipe(spec, train, test, args, mean, std):
 
 
 def throughput(tr, mean, std, args):
-    """Median training ms per image of each recipe, measured in interleaved rounds."""
+    """Median training ms per image of each recipe, measured in interleaved rounds.
+
+    本書: 章のコードからは直接使いません
+    """
     import statistics
-    from .data.cifar10 import ImageSplit
-    from .recipes import train_book, train_lesson
+    from ..data.cifar10 import ImageSplit
+    from ..nn.recipes import train_book, train_lesson
     if not isinstance(tr, ImageSplit):
         raise TypeError(f"tr must be the ImageSplit of load_cifar10('train'); got "
                         f"{type(tr).__name__}")
@@ -205,11 +217,14 @@ def throughput(tr, mean, std, args):
 
 @subcommand
 def cmd_cifar10(args):
-    """Book recipe vs lesson recipe on CIFAR-10: accuracy against training time."""
+    """Book recipe vs lesson recipe on CIFAR-10: accuracy against training time.
+
+    本書: 章のコードからは直接使いません
+    """
     _check_args(args, cmd_cifar10)
     import torch
-    from .data.cifar10 import channel_stats, load_cifar10
-    from .train import configure_threads
+    from ..data.cifar10 import channel_stats, load_cifar10
+    from ..nn.train import configure_threads
     for spec in args.recipes.split(","):
         parse_recipe(spec, args)                                # fail before loading any data
     n_threads = configure_threads(args.threads or None)
@@ -224,7 +239,7 @@ def cmd_cifar10(args):
     print("Accuracies on the offline JPEG copy are not the official CIFAR-10 benchmark's."
           if "JPEG" in tr.source else "")
     info = dict(source=tr.source, threads=n_threads, train=len(tr), test=len(te), note=args.note,
-                command="python -m cnnlib.bench " + " ".join(sys.argv[1:]))
+                command="python -m cnnlib.tools.bench " + " ".join(sys.argv[1:]))
     if args.throughput:
         res = throughput(tr, mean, std, args)
         _save(args.out, "throughput", dict(info, load_end=_load(), **res))
@@ -253,7 +268,10 @@ def cmd_cifar10(args):
 
 def speedup(book, lesson):
     """``(ratio, is_bound)``: the lesson's time to 80 % over ``book``'s; when the lesson never got
-    there, its whole training time over ``book``'s, rounded down: a lower bound."""
+    there, its whole training time over ``book``'s, rounded down: a lower bound.
+
+    本書: 第7章
+    """
     if not (isinstance(book, dict) and isinstance(book.get("t80"), (int, float)) and book["t80"] > 0):
         raise ValueError(f"book must be a run_recipe dict of a run that reached 80 % (t80 > 0); "
                          f"got {book!r:.80}")
@@ -267,7 +285,10 @@ def speedup(book, lesson):
 
 
 def speedups(results):
-    """Lines comparing each book run's time to 80 % with the lesson's (a bound if it never got there)."""
+    """Lines comparing each book run's time to 80 % with the lesson's (a bound if it never got there).
+
+    本書: 章のコードからは直接使いません
+    """
     keys = {"recipe", "t80"}
     if not isinstance(results, list) or not all(isinstance(r, dict) and keys <= set(r)
                                                 for r in results):
@@ -302,8 +323,11 @@ cmd_cifar10.add_arguments = _cifar10_args
 
 # ---------------------------------------------------------------- archs: the lesson's exercise 5
 def arch_builders():
-    """The three architectures of the lesson's exercise 5, as ``{key: builder}`` (10 classes)."""
-    from . import models
+    """The three architectures of the lesson's exercise 5, as ``{key: builder}`` (10 classes).
+
+    本書: 章のコードからは直接使いません
+    """
+    from ..nn import models
     return {"lenet5": lambda: models.LeNet5(num_classes=10, input_size=32, in_channels=3),
             "vgg": lambda: models.vgg("vgg_cifar", num_classes=10),
             "resnet20": lambda: models.resnet_cifar(20, num_classes=10)}
@@ -326,14 +350,17 @@ def _archs_args(p):
 
 @subcommand
 def cmd_archs(args):
-    """LeNet-5 / VGG / ResNet-20 with one recipe; epochs interleaved so times share the load."""
+    """LeNet-5 / VGG / ResNet-20 with one recipe; epochs interleaved so times share the load.
+
+    本書: 章のコードからは直接使いません
+    """
     _check_args(args, cmd_archs)
     import torch
-    from . import models
-    from .summary import summary
-    from .data.augment import Augment
-    from .data.cifar10 import channel_stats, load_cifar10, normalizer
-    from .train import configure_threads, evaluate, fit
+    from ..nn import models
+    from ..nn.summarize import summary
+    from ..data.augment import Augment
+    from ..data.cifar10 import channel_stats, load_cifar10, normalizer
+    from ..nn.train import configure_threads, evaluate, fit
     builders = arch_builders()
     names = [a.strip() for a in args.archs.split(",")]
     unknown = [a for a in names if a not in builders]
@@ -388,7 +415,7 @@ def cmd_archs(args):
                                   test=len(te), epochs=args.epochs, batch_size=args.batch_size,
                                   lr=args.lr, note=args.note, load_before=load_before,
                                   load_after=_load(), results=results,
-                                  command="python -m cnnlib.bench " + " ".join(sys.argv[1:])))
+                                  command="python -m cnnlib.tools.bench " + " ".join(sys.argv[1:])))
     return results
 
 
@@ -397,7 +424,10 @@ cmd_archs.add_arguments = _archs_args
 
 # ---------------------------------------------------------------- conv: NumPy core vs torch
 def interleaved(fns, repeats, warmup=1):
-    """Median seconds of each callable in ``fns`` (a dict), timed in turns (a, b, a, b, ...)."""
+    """Median seconds of each callable in ``fns`` (a dict), timed in turns (a, b, a, b, ...).
+
+    本書: 章のコードからは直接使いません
+    """
     import statistics
     if not isinstance(fns, dict) or not fns or not all(callable(f) for f in fns.values()):
         raise TypeError(f"fns must be a non-empty dict name -> function; got {fns!r:.80}")
@@ -441,7 +471,7 @@ def _conv_args(p):
 
 def _conv_case(torch, np, args, rng):
     """Callables: ours and torch's conv2d forward, and forward + backward."""
-    from . import functional as F
+    from ..scratch import fast
     N, C, S, K = args.batch, args.channels, args.size, args.kernel
     x = rng.standard_normal((N, C, S, S), dtype=np.float32)
     w = rng.standard_normal((C, C, K, K), dtype=np.float32) / np.float32(np.sqrt(C * K * K))
@@ -451,8 +481,8 @@ def _conv_case(torch, np, args, rng):
     dyt, pad = torch.from_numpy(dy), K // 2
 
     def ours():
-        F.conv2d(x, w, b, padding=pad)
-        F.conv2d_backward(dy, x, w, padding=pad)
+        fast.conv2d(x, w, b, padding=pad)
+        fast.conv2d_backward(dy, x, w, padding=pad)
 
     def theirs():
         xt.grad = wt.grad = bt.grad = None
@@ -462,13 +492,13 @@ def _conv_case(torch, np, args, rng):
         with torch.no_grad():
             torch.nn.functional.conv2d(xt, wt, bt, padding=pad)
 
-    return {"ours_fwd": lambda: F.conv2d(x, w, b, padding=pad), "torch_fwd": theirs_fwd,
+    return {"ours_fwd": lambda: fast.conv2d(x, w, b, padding=pad), "torch_fwd": theirs_fwd,
             "ours": ours, "torch": theirs}
 
 
 def _pool_case(torch, np, args, rng, kind):
     """Callables: our pooling backward, torch's backward alone and its forward + backward."""
-    from . import functional as F
+    from ..scratch import functional as F
     N, C, S, k = args.batch, args.channels, args.size, args.pool
     x = rng.permutation(N * C * S * S).astype(np.float32).reshape(N, C, S, S)   # no ties
     dy = rng.standard_normal((N, C, S // k, S // k), dtype=np.float32)
@@ -491,7 +521,10 @@ def _pool_case(torch, np, args, rng, kind):
 
 @subcommand
 def cmd_conv(args):
-    """cnnlib.functional conv2d forward+backward and pooling backward vs torch (float32)."""
+    """cnnlib.scratch.fast conv2d forward+backward and pooling backward vs torch (float32).
+
+    本書: 章のコードからは直接使いません
+    """
     _check_args(args, cmd_conv)
     import numpy as np
     import torch
@@ -536,8 +569,11 @@ cmd_conv.add_arguments = _conv_args
 
 
 def main(argv=None):
-    """Parse ``argv`` and run the chosen subcommand."""
-    parser = argparse.ArgumentParser(prog="python -m cnnlib.bench", description=__doc__,
+    """Parse ``argv`` and run the chosen subcommand.
+
+    本書: 章のコードからは直接使いません
+    """
+    parser = argparse.ArgumentParser(prog="python -m cnnlib.tools.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     for name, fn in SUBCOMMANDS.items():

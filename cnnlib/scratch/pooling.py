@@ -2,20 +2,26 @@
 import numpy as np
 
 from . import functional as F
-from .checks import check_array, check_callable, check_int, check_ints, check_shape
+from ..checks import check_array, check_callable, check_int, check_ints, check_shape
 
 __all__ = ["reduction_rate", "receptive_field", "shift", "pooled_change", "head_params",
            "winner_counts", "max_pool_grad_lesson"]
 
 
 def reduction_rate(size, kernel_size, stride, padding=0):
-    """(output side, fraction of values removed) when pooling a size x size map."""
+    """(output side, fraction of values removed) when pooling a size x size map.
+
+    本書: 第2章
+    """
     out = F.conv_output_size(size, kernel_size, padding, stride)
     return out, 1 - out * out / (size * size)
 
 
 def receptive_field(layers):
-    """Receptive field and jump after each (name, kernel, stride) layer: r += (k-1) j, j *= s."""
+    """Receptive field and jump after each (name, kernel, stride) layer: r += (k-1) j, j *= s.
+
+    本書: 第2章
+    """
     if isinstance(layers, (str, bytes)) or not isinstance(layers, (list, tuple)):
         raise TypeError(f"layers must be a list of (name, kernel, stride) rows; got {layers!r}")
     r, j, rows = 1, 1, []
@@ -30,7 +36,10 @@ def receptive_field(layers):
 
 
 def shift(x, dy, dx):
-    """Translate the last two axes by (dy, dx) pixels, filling with zeros (no wrap-around)."""
+    """Translate the last two axes by (dy, dx) pixels, filling with zeros (no wrap-around).
+
+    本書: 第2章
+    """
     x, dy, dx = np.asarray(x), check_int(dy, "dy"), check_int(dx, "dx")
     if x.ndim < 2:
         raise ValueError(f"x must be at least 2-D (..., H, W); got shape {x.shape}")
@@ -44,7 +53,10 @@ def shift(x, dy, dx):
 
 
 def pooled_change(x, dy, dx, pool=None):
-    """Relative change ||f(shift(x)) - f(x)|| / ||f(x)|| with f a pooling function (or identity)."""
+    """Relative change ||f(shift(x)) - f(x)|| / ||f(x)|| with f a pooling function (or identity).
+
+    本書: 第2章
+    """
     f = check_callable(pool, "pool", "a pooling function", none_ok=True) or (lambda a: a)
     a, b = f(x), f(shift(x, dy, dx))
     if not np.linalg.norm(a):
@@ -54,7 +66,10 @@ def pooled_change(x, dy, dx, pool=None):
 
 
 def head_params(channels, height, width, classes, hidden=()):
-    """Parameters of a flatten+FC head versus a GAP+FC head on a (C, H, W) feature map."""
+    """Parameters of a flatten+FC head versus a GAP+FC head on a (C, H, W) feature map.
+
+    本書: 第2章
+    """
     channels, height = check_int(channels, "channels", 1), check_int(height, "height", 1)
     width, classes = check_int(width, "width", 1), check_int(classes, "classes", 1)
     hidden = check_ints(hidden, "hidden", 1, nonempty=False)
@@ -66,7 +81,10 @@ def head_params(channels, height, width, classes, hidden=()):
 
 
 def winner_counts(x, kernel_size, stride=None, padding=0):
-    """How many windows each input position wins in max pooling (first maximum on ties)."""
+    """How many windows each input position wins in max pooling (first maximum on ties).
+
+    本書: 章のコードからは直接使いません
+    """
     x = check_array(x, "x", 2, "(H, W)").astype(np.float64)
     ones = np.ones_like(F.max_pool2d(x[None, None], kernel_size, stride, padding))
     return F.max_pool2d_backward(ones, x[None, None], kernel_size, stride, padding)[0, 0]
@@ -77,6 +95,8 @@ def max_pool_grad_lesson(x, dz, kernel_size, stride):
 
     Every position equal to its window's maximum gets that window's dZ (ties all win), and a
     position in several windows keeps the last window's value instead of the sum.
+
+    本書: 第2章
     """
     x = check_array(x, "x", 2, "(H, W)").astype(np.float64)
     dz = check_array(dz, "dz", 2, "(OH, OW)").astype(np.float64)

@@ -1,4 +1,4 @@
-"""Two CIFAR-10 training recipes, run through ``cnnlib.train.fit``.
+"""Two CIFAR-10 training recipes, run through ``cnnlib.nn.train.fit``.
 
 - ``train_book``: the book's fast recipe (``FastCIFARNet``; patch whitening, frozen BN scale,
   label smoothing 0.2, Nesterov SGD with a short triangular schedule and a higher LR for BN
@@ -16,21 +16,21 @@ import time
 
 import torch
 
-from .data.cifar10 import CLASSES
+from ..data.cifar10 import CLASSES
 
 from . import models
-from .checks import check_callable, check_choice, check_int, check_number
-from .data.augment import AlternatingFlipBatches, Augment
-from .data.cifar10 import _mean_std, normalizer
-from .torch_checks import check_module, check_tensor_pair
-from .train import (TTA_MODES, CheckpointError, book_checkpoint_path, evaluate, fit,
-                    load_checkpoint, save_checkpoint)
+from ..checks import check_callable, check_choice, check_int, check_number
+from ..data.augment import AlternatingFlipBatches, Augment
+from ..data.cifar10 import _mean_std, normalizer
+from ..torch_checks import check_module, check_tensor_pair
+from .checkpoints import CheckpointError, book_checkpoint_path, load_checkpoint, save_checkpoint
+from .train import TTA_MODES, evaluate, fit
 
 BOOK_HYP = dict(epochs=8, batch_size=256, widths=(32, 128, 128), lr=11.5, momentum=0.85,
                 weight_decay=0.0153, bias_scaler=64.0, label_smoothing=0.2, whiten_bias_epochs=3,
                 ema_start=0.3, ema_every=5, translate=2)
 
-# Named settings for python -m cnnlib.bench cifar10 (results in chapter 7), named for what they
+# Named settings for python -m cnnlib.tools.bench cifar10 (results in chapter 7), named for what they
 # are: epochs, and "wide" for airbench94's own widths (64, 256, 256). Single runs on the 2-core CPU
 # here (bf16, all 50,000 images, flip-translate TTA), kept as notes, not as the book's evidence:
 # (32, 128, 128) x 8 epochs 88.4 % in 270 s; (40, 160, 160) x 6 epochs 88.3 % in 346 s;
@@ -44,7 +44,10 @@ BOOK_PRESETS = {
 
 
 def triangle(total, start=0.2, peak_at=0.23, end=0.07):
-    """LR multiplier for step i: linear from ``start`` to 1 at ``peak_at``, then to ``end``."""
+    """LR multiplier for step i: linear from ``start`` to 1 at ``peak_at``, then to ``end``.
+
+    本書: 章のコードからは直接使いません
+    """
     total, peak_at = check_int(total, "total", 1), check_number(peak_at, "peak_at", 0, 1)
     start, end = check_number(start, "start", 0), check_number(end, "end", 0)
     peak = max(1, int(peak_at * total))
@@ -57,7 +60,10 @@ def triangle(total, start=0.2, peak_at=0.23, end=0.07):
 
 
 def book_optimizer(model, hyp, batch_size):
-    """Nesterov SGD in airbench's decoupled form (mean loss, so the LR is scaled by the batch)."""
+    """Nesterov SGD in airbench's decoupled form (mean loss, so the LR is scaled by the batch).
+
+    本書: 章のコードからは直接使いません
+    """
     check_module(model)
     batch_size = check_int(batch_size, "batch_size", 1)
     missing = {"lr", "momentum", "weight_decay", "bias_scaler"} - set(hyp if isinstance(hyp, dict)
@@ -81,7 +87,10 @@ def book_optimizer(model, hyp, batch_size):
 
 
 class Lookahead:
-    """``on_step`` hook: every ``every`` steps after ``start`` pull weights towards their EMA."""
+    """``on_step`` hook: every ``every`` steps after ``start`` pull weights towards their EMA.
+
+    本書: 章のコードからは直接使いません
+    """
 
     def __init__(self, model, total, start=0.3, every=5, decay=0.95, power=3.0):
         check_module(model)
@@ -113,6 +122,8 @@ def train_book(train, test=None, *, mean, std, hyp=None, amp="auto", seed=0, pro
     """Train ``FastCIFARNet`` with the book's recipe on uint8 ``train=(X, y)``; ``(model, hist)``.
 
     ``hist.tta`` is the test loss and accuracy with test-time augmentation ``tta``.
+
+    本書: 第7章、第8章
     """
     if hyp is not None and not isinstance(hyp, dict):
         raise TypeError(f"hyp must be a dict of hyperparameters (keys of BOOK_HYP) or None; got "
@@ -163,7 +174,10 @@ def _uint8_pair(data, name):
 
 
 def lesson_transforms(mean, std):
-    """The lesson's per-image torchvision transforms (train, test)."""
+    """The lesson's per-image torchvision transforms (train, test).
+
+    本書: 章のコードからは直接使いません
+    """
     import torchvision.transforms as T
     _mean_std(mean, std)
     train = T.Compose([T.RandomHorizontalFlip(), T.RandomCrop(32, padding=4), T.ToTensor(),
@@ -187,7 +201,10 @@ class _UInt8Dataset(torch.utils.data.Dataset):
 
 def lesson_loaders(train, test, mean=(0.4914, 0.4822, 0.4465), std=(0.2023, 0.1994, 0.2010),
                    batch_size=128, seed=0):
-    """DataLoaders as in the lesson (per-image PIL transforms), but ``num_workers=0``."""
+    """DataLoaders as in the lesson (per-image PIL transforms), but ``num_workers=0``.
+
+    本書: 第7章
+    """
     _uint8_pair(train, "train")
     if test is not None:
         _uint8_pair(test, "test")
@@ -203,7 +220,10 @@ def lesson_loaders(train, test, mean=(0.4914, 0.4822, 0.4465), std=(0.2023, 0.19
 
 def train_lesson(train, test=None, *, epochs=50, amp=None, seed=0, progress=True,
                  on_epoch=None, device=None):
-    """The lesson's recipe: CIFAR10Net, Adam(1e-3, wd 1e-4), StepLR(20, 0.5), batch 128, fp32."""
+    """The lesson's recipe: CIFAR10Net, Adam(1e-3, wd 1e-4), StepLR(20, 0.5), batch 128, fp32.
+
+    本書: 章のコードからは直接使いません
+    """
     check_callable(on_epoch, "on_epoch", none_ok=True)
     torch.manual_seed(check_int(seed, "seed", 0))
     tl, vl = lesson_loaders(train, test, seed=seed)
@@ -223,7 +243,10 @@ def _chain(*fns):
 
 
 def time_to(hist, acc):
-    """Training time (s) when test accuracy first reached ``acc``, or None if it never did."""
+    """Training time (s) when test accuracy first reached ``acc``, or None if it never did.
+
+    本書: 章のコードからは直接使いません
+    """
     acc = check_number(acc, "acc", 0, 1)                      # a fraction: 0.8, not 80
     if not (isinstance(hist, dict) and {"test_acc", "time"} <= set(hist)):
         raise TypeError(f"hist must be the History of fit (with test_acc and time); got "
@@ -235,7 +258,10 @@ def time_to(hist, acc):
 
 
 def save_book_model(model, *, mean, std, source, classes=CLASSES, path=None, **extra):
-    """Save a trained ``FastCIFARNet`` with what is needed to rebuild and use it (meta below)."""
+    """Save a trained ``FastCIFARNet`` with what is needed to rebuild and use it (meta below).
+
+    本書: 第7章
+    """
     if not isinstance(model, models.FastCIFARNet):
         raise TypeError(f"model must be the book's FastCIFARNet; got {type(model).__name__}")
     _mean_std(mean, std)
@@ -252,7 +278,10 @@ def save_book_model(model, *, mean, std, source, classes=CLASSES, path=None, **e
 
 
 def load_book_model(path=None):
-    """Rebuild the model saved by ``save_book_model``: ``(model in eval mode, meta)``."""
+    """Rebuild the model saved by ``save_book_model``: ``(model in eval mode, meta)``.
+
+    本書: 第7章、第8章
+    """
     ckpt = load_checkpoint(path or book_checkpoint_path())
     meta = ckpt.get("meta")
     if not isinstance(meta, dict):

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from . import functional as F
-from .checks import check_array, check_bool, check_int, check_ints, check_number, check_pair
+from ..checks import check_array, check_bool, check_int, check_ints, check_number, check_pair
 
 __all__ = ["Layer", "Conv2d", "ReLU", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "Flatten",
            "Linear", "Dropout", "SoftmaxCrossEntropy", "Sequential", "SGD", "Adam",
@@ -20,7 +20,10 @@ __all__ = ["Layer", "Conv2d", "ReLU", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d
 
 
 def shape_str(shape):
-    """A per-sample shape as text: (1, 28, 28) -> '(1, 28, 28)'."""
+    """A per-sample shape as text: (1, 28, 28) -> '(1, 28, 28)'.
+
+    本書: 章のコードからは直接使いません
+    """
     return str(check_ints(shape, "shape", nonempty=False))
 
 
@@ -56,7 +59,10 @@ def _batch(x, name="x"):
 
 
 def he_normal(shape, fan_in, rng, dtype):
-    """He initialisation: N(0, 2 / fan_in), right for layers followed by ReLU."""
+    """He initialisation: N(0, 2 / fan_in), right for layers followed by ReLU.
+
+    本書: 章のコードからは直接使いません
+    """
     shape, fan_in = check_ints(shape, "shape", 0, nonempty=False), check_int(fan_in, "fan_in", 1)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy Generator (np.random.default_rng(seed)); got "
@@ -89,6 +95,8 @@ class Layer:
     equations: forward takes an ndarray batch (N, ...); backward needs a forward before it and
     a dy of exactly the shape forward returned (a transposed or broadcastable dy would give a
     wrong gradient without an error).
+
+    本書: 章のコードからは直接使いません
     """
 
     def __init_subclass__(cls, **kwargs):
@@ -131,7 +139,10 @@ class Layer:
 
 # ---------------------------------------------------------------- convolution
 class Conv2d(Layer):
-    """2-D cross-correlation, Y = W * X + b, computed as one matrix product on im2col columns."""
+    """2-D cross-correlation, Y = W * X + b, computed as one matrix product on im2col columns.
+
+    本書: 第2章、第3章
+    """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  seed=None, dtype=np.float32):
@@ -180,7 +191,10 @@ class Conv2d(Layer):
 
 
 class ReLU(Layer):
-    """max(0, x); its derivative is 1 where x > 0 and 0 elsewhere."""
+    """max(0, x); its derivative is 1 where x > 0 and 0 elsewhere.
+
+    本書: 第3章
+    """
 
     def forward(self, x):
         self.mask = x > 0
@@ -230,7 +244,10 @@ class _Pool2d(Layer):
 
 
 class MaxPool2d(_Pool2d):
-    """Maximum of each window; the gradient goes to the (first) position that won."""
+    """Maximum of each window; the gradient goes to the (first) position that won.
+
+    本書: 第2章、第3章
+    """
 
     pad_value = -np.inf
 
@@ -249,7 +266,10 @@ class MaxPool2d(_Pool2d):
 
 
 class AvgPool2d(_Pool2d):
-    """Mean of each window (zero padding counts, as PyTorch's default)."""
+    """Mean of each window (zero padding counts, as PyTorch's default).
+
+    本書: 第2章、第3章
+    """
 
     def forward(self, x):
         cols = self._windows(x)
@@ -263,7 +283,10 @@ class AvgPool2d(_Pool2d):
 
 
 class GlobalAvgPool2d(Layer):
-    """Mean over all of H x W: (N, C, H, W) -> (N, C)."""
+    """Mean over all of H x W: (N, C, H, W) -> (N, C).
+
+    本書: 第2章
+    """
 
     def output_shape(self, shape):
         shape = super().output_shape(shape)
@@ -283,7 +306,10 @@ class GlobalAvgPool2d(Layer):
 
 # ---------------------------------------------------------------- dense part
 class Flatten(Layer):
-    """(N, C, H, W) -> (N, C*H*W), the same order as torch.flatten(x, 1)."""
+    """(N, C, H, W) -> (N, C*H*W), the same order as torch.flatten(x, 1).
+
+    本書: 第3章
+    """
 
     def output_shape(self, shape):
         return (math.prod(super().output_shape(shape)),)
@@ -297,7 +323,10 @@ class Flatten(Layer):
 
 
 class Linear(Layer):
-    """Fully connected layer y = x W^T + b, with W shaped (out, in) as in PyTorch."""
+    """Fully connected layer y = x W^T + b, with W shaped (out, in) as in PyTorch.
+
+    本書: 第3章
+    """
 
     def __init__(self, in_features, out_features, seed=None, dtype=np.float32):
         super().__init__()
@@ -332,7 +361,10 @@ class Linear(Layer):
 
 
 class Dropout(Layer):
-    """Inverted dropout: keep each unit with probability 1-p and scale it by 1/(1-p)."""
+    """Inverted dropout: keep each unit with probability 1-p and scale it by 1/(1-p).
+
+    本書: 第3章
+    """
 
     def __init__(self, p=0.5, seed=None):
         super().__init__()
@@ -354,7 +386,10 @@ class Dropout(Layer):
 
 
 class SoftmaxCrossEntropy:
-    """Mean cross-entropy of softmax(logits) against integer labels, and its gradient."""
+    """Mean cross-entropy of softmax(logits) against integer labels, and its gradient.
+
+    本書: 第3章
+    """
 
     def forward(self, logits, labels):
         logits, labels = check_array(logits, "logits"), np.asarray(labels)
@@ -387,12 +422,15 @@ class SoftmaxCrossEntropy:
 
 # ---------------------------------------------------------------- container
 class Sequential:
-    """Layers applied in order; ``check`` runs the shapes through before any training."""
+    """Layers applied in order; ``check`` runs the shapes through before any training.
+
+    本書: 第2章、第3章
+    """
 
     def __init__(self, *layers, input_shape=None):
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
-                raise TypeError(f"layer {i} must be a cnnlib.layers.Layer; got {layer!r}")
+                raise TypeError(f"layer {i} must be a cnnlib.scratch.layers.Layer; got {layer!r}")
         self.layers = list(layers)
         self.input_shape = None
         if input_shape is not None:
@@ -480,7 +518,7 @@ class _Optimizer:
         self.layers = model.layers if isinstance(model, Sequential) else model
         if isinstance(self.layers, (str, bytes)) or not isinstance(self.layers, (list, tuple)) \
                 or not all(isinstance(layer, Layer) for layer in self.layers):
-            raise TypeError(f"model must be a Sequential or a list of cnnlib.layers.Layer; got "
+            raise TypeError(f"model must be a Sequential or a list of cnnlib.scratch.layers.Layer; got "
                             f"{model!r:.80}")
         self.layers = list(self.layers)
         self.lr, self.state = check_number(lr, "lr", 0, open_min=True), {}
@@ -500,7 +538,10 @@ class _Optimizer:
 
 
 class SGD(_Optimizer):
-    """SGD with momentum as PyTorch: v = mu v + g; theta -= lr v."""
+    """SGD with momentum as PyTorch: v = mu v + g; theta -= lr v.
+
+    本書: 章のコードからは直接使いません
+    """
 
     def __init__(self, model, lr=0.01, momentum=0.0, weight_decay=0.0):
         super().__init__(model, lr)
@@ -519,7 +560,10 @@ class SGD(_Optimizer):
 
 
 class Adam(_Optimizer):
-    """Adam (Kingma & Ba) with bias correction, as torch.optim.Adam."""
+    """Adam (Kingma & Ba) with bias correction, as torch.optim.Adam.
+
+    本書: 第3章
+    """
 
     def __init__(self, model, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(model, lr)

@@ -13,8 +13,8 @@ from collections import OrderedDict
 import torch
 from torch import nn
 
-from .checks import check_bool, check_int, check_ints, check_number
-from .torch_checks import check_module
+from ..checks import check_bool, check_int, check_ints, check_number
+from ..torch_checks import check_module
 
 __all__ = [
     "LeNet5", "lenet5", "lenet5_original",
@@ -27,7 +27,10 @@ __all__ = [
 
 
 def count_params(model, trainable_only=False):
-    """Number of parameters of ``model`` (only those with requires_grad if asked)."""
+    """Number of parameters of ``model`` (only those with requires_grad if asked).
+
+    本書: 第4章、第7章
+    """
     check_module(model)
     check_bool(trainable_only, "trainable_only")
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
@@ -76,6 +79,8 @@ class LeNet5(nn.Module):
     the 1998 layout (C1 32 -> 28, S2 14, C3 10, S4 5, C5 120, F6 84), simplified as
     usual: C3 is fully connected to S2 (the paper used a sparse table), pooling has
     no trainable coefficients, and the output is linear instead of RBF units.
+
+    本書: 第4章、第7章
     """
 
     def __init__(self, num_classes=10, input_size=28, in_channels=1, activation="relu"):
@@ -105,12 +110,18 @@ class LeNet5(nn.Module):
 
 
 def lenet5(num_classes=10):
-    """The lesson's LeNet-5 for 28x28 MNIST (ReLU, average pooling)."""
+    """The lesson's LeNet-5 for 28x28 MNIST (ReLU, average pooling).
+
+    本書: 第4章
+    """
     return LeNet5(num_classes, input_size=28, activation="relu")
 
 
 def lenet5_original(num_classes=10):
-    """LeNet-5 in the 1998 32x32 layout, with tanh as in the paper."""
+    """LeNet-5 in the 1998 32x32 layout, with tanh as in the paper.
+
+    本書: 第4章
+    """
     return LeNet5(num_classes, input_size=32, activation="tanh")
 
 
@@ -127,6 +138,8 @@ class AlexNet(nn.Module):
     ``widths`` are the five conv channel counts. The head is
     Dropout-FC-ReLU-Dropout-FC-ReLU-FC (a ReLU after each hidden FC layer). The
     adaptive 6x6 pool (as in torchvision) lets other input sizes reach the head.
+
+    本書: 第4章
     """
 
     def __init__(self, num_classes=1000, widths=ALEXNET_WIDTHS["torchvision"], dropout=0.5,
@@ -160,12 +173,18 @@ class AlexNet(nn.Module):
 
 
 def alexnet_paper(num_classes=1000, **kwargs):
-    """AlexNet with the paper's 96/256/384/384/256 channels (no two-GPU grouping)."""
+    """AlexNet with the paper's 96/256/384/384/256 channels (no two-GPU grouping).
+
+    本書: 第4章
+    """
     return AlexNet(num_classes, widths=ALEXNET_WIDTHS["paper"], **kwargs)
 
 
 def alexnet_torchvision(num_classes=1000, **kwargs):
-    """AlexNet with torchvision's 64/192/384/256/256 channels (same parameter count)."""
+    """AlexNet with torchvision's 64/192/384/256/256 channels (same parameter count).
+
+    本書: 第4章
+    """
     return AlexNet(num_classes, widths=ALEXNET_WIDTHS["torchvision"], **kwargs)
 
 
@@ -194,7 +213,10 @@ def _check_cfg(cfg):
 
 
 def make_vgg_features(cfg, in_channels=3, batch_norm=False):
-    """Conv stack from a config list: an int is a 3x3 conv (+BN) + ReLU, 'M' a 2x2 max pool."""
+    """Conv stack from a config list: an int is a 3x3 conv (+BN) + ReLU, 'M' a 2x2 max pool.
+
+    本書: 第4章
+    """
     cfg, (in_channels,) = _check_cfg(cfg), _positive(in_channels=in_channels)
     batch_norm = check_bool(batch_norm, "batch_norm")
     layers, c, stage, conv = [], in_channels, 1, 0
@@ -217,6 +239,8 @@ class VGG(nn.Module):
     """VGG: 3x3 conv stages from ``cfg`` + adaptive pool to ``pool_size`` + 3-layer FC head.
 
     The ImageNet defaults (pool 7x7, 4096 hidden units) match torchvision's VGG.
+
+    本書: 章のコードからは直接使いません
     """
 
     def __init__(self, cfg, num_classes=1000, in_channels=3, batch_norm=False, pool_size=7,
@@ -242,7 +266,10 @@ class VGG(nn.Module):
 
 
 def vgg(name="vgg16", num_classes=None, **kwargs):
-    """VGG by name: 'vgg11'/'vgg16'/'vgg19' (224x224, 1000 classes) or 'vgg_cifar' (32x32)."""
+    """VGG by name: 'vgg11'/'vgg16'/'vgg19' (224x224, 1000 classes) or 'vgg_cifar' (32x32).
+
+    本書: 第4章
+    """
     if not isinstance(name, str) or name not in VGG_CFGS:
         raise ValueError(f"name must be one of {sorted(VGG_CFGS)}; got {name!r}")
     if name == "vgg_cifar":
@@ -261,6 +288,8 @@ class BasicBlock(nn.Module):
     The shortcut is the identity, or a 1x1 conv + BN projection when the stride or the
     channel count changes. ``residual=False`` drops the shortcut: a plain block of the
     same depth, for comparing gradient flow.
+
+    本書: 第4章
     """
 
     def __init__(self, in_channels, out_channels, stride=1, residual=True):
@@ -294,6 +323,8 @@ class ResNet(nn.Module):
     ``blocks[i]`` blocks of ``widths[i]`` channels per stage; every stage after the
     first halves the resolution. ``stem='imagenet'`` is conv7x7/2 + max pool 3x3/2
     (for 224x224), ``stem='cifar'`` a single conv3x3 (for 32x32).
+
+    本書: 章のコードからは直接使いません
     """
 
     def __init__(self, blocks, widths, num_classes=1000, in_channels=3, stem="imagenet",
@@ -338,7 +369,10 @@ class ResNet(nn.Module):
 
 
 def resnet18(num_classes=1000, **kwargs):
-    """ResNet-18 for 224x224 (11.7 M parameters, as torchvision's resnet18)."""
+    """ResNet-18 for 224x224 (11.7 M parameters, as torchvision's resnet18).
+
+    本書: 第4章、第5章、第7章
+    """
     return ResNet((2, 2, 2, 2), (64, 128, 256, 512), num_classes, stem="imagenet", **kwargs)
 
 
@@ -347,6 +381,8 @@ def resnet_cifar(depth=20, num_classes=10, **kwargs):
 
     The paper's CIFAR nets use parameter-free (zero-padding) shortcuts; these use
     1x1 projections, which adds a few thousand parameters.
+
+    本書: 第4章
     """
     if check_int(depth, "depth", 8, kind="an int 6n + 2") < 8 or (depth - 2) % 6:
         raise ValueError(f"depth must be 6n + 2 with n >= 1 (8, 14, 20, 32, 44, 56, ...); "
@@ -356,7 +392,10 @@ def resnet_cifar(depth=20, num_classes=10, **kwargs):
 
 
 def small_resnet(num_classes=10, **kwargs):
-    """The lesson's small CIFAR ResNet: conv3x3 to 64, stages 2x64, 2x128, 2x256, GAP, FC."""
+    """The lesson's small CIFAR ResNet: conv3x3 to 64, stages 2x64, 2x128, 2x256, GAP, FC.
+
+    本書: 第4章
+    """
     return ResNet((2, 2, 2), (64, 128, 256), num_classes, stem="cifar", **kwargs)
 
 
@@ -371,6 +410,8 @@ class InceptionModule(nn.Module):
 
     Every conv is followed by a ReLU, as in the paper. The output has
     ``ch1x1 + ch3x3 + ch5x5 + pool_proj`` channels at the input's resolution.
+
+    本書: 第4章
     """
 
     def __init__(self, in_channels, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj):
@@ -396,6 +437,8 @@ class DepthwiseSeparableConv(nn.Sequential):
     """Depthwise KxK conv (one filter per channel, groups=C) then pointwise 1x1 conv.
 
     With ``batch_norm=True`` each conv is followed by BN + ReLU (MobileNet v1 style).
+
+    本書: 第4章
     """
 
     def __init__(self, in_channels, out_channels, kernel_size=3, stride=1, batch_norm=False):
@@ -415,7 +458,10 @@ class DepthwiseSeparableConv(nn.Sequential):
 
 
 class MLP(nn.Module):
-    """Flatten, then Linear-ReLU(-Dropout) hidden layers and a linear output layer."""
+    """Flatten, then Linear-ReLU(-Dropout) hidden layers and a linear output layer.
+
+    本書: 章のコードからは直接使いません
+    """
 
     def __init__(self, in_features=784, hidden=(256, 128), num_classes=10, dropout=0.0):
         super().__init__()
@@ -444,6 +490,8 @@ class SimpleCNN(nn.Module):
 
     ``batch_norm`` adds BN after every conv (whose bias is then dropped); ``dropout`` is
     the drop probability before the last FC layer (0 means no Dropout layer).
+
+    本書: 第6章
     """
 
     def __init__(self, in_channels=1, widths=(16, 32, 64), num_classes=10, input_size=28,
@@ -478,7 +526,10 @@ class SimpleCNN(nn.Module):
 # ---------------------------------------------------------------- CIFAR-10 (chapter 7)
 class CIFAR10Net(nn.Module):
     """The lesson's CIFAR-10 CNN: six conv3x3+BN+ReLU (64-128-256-256-512-512), three
-    max-pools, global average pooling, Dropout 0.5 and one linear layer (the baseline)."""
+    max-pools, global average pooling, Dropout 0.5 and one linear layer (the baseline).
+
+    本書: 第7章
+    """
 
     def __init__(self, num_classes=10):
         super().__init__()
@@ -502,7 +553,10 @@ class CIFAR10Net(nn.Module):
 
 
 class FrozenScaleBatchNorm(nn.BatchNorm2d):
-    """BatchNorm whose scale stays 1 (only the shift is learned), as in fast CIFAR trainers."""
+    """BatchNorm whose scale stays 1 (only the shift is learned), as in fast CIFAR trainers.
+
+    本書: 章のコードからは直接使いません
+    """
 
     def __init__(self, num_features, momentum=0.4, eps=1e-12):
         num_features, momentum = _positive(num_features=num_features)[0], check_number(
@@ -513,7 +567,10 @@ class FrozenScaleBatchNorm(nn.BatchNorm2d):
 
 
 class DiracConv2d(nn.Conv2d):
-    """Conv2d (no bias by default) whose first ``in_channels`` filters start as the identity."""
+    """Conv2d (no bias by default) whose first ``in_channels`` filters start as the identity.
+
+    本書: 章のコードからは直接使いません
+    """
 
     def __init__(self, cin, cout, kernel_size=3, padding="same", bias=False):
         cin, cout, kernel_size = _positive(cin=cin, cout=cout, kernel_size=kernel_size)
@@ -529,7 +586,10 @@ class DiracConv2d(nn.Conv2d):
 
 
 class FastBlock(nn.Module):
-    """conv3x3 -> 2x2 max-pool -> BN -> GELU -> conv3x3 -> BN -> GELU."""
+    """conv3x3 -> 2x2 max-pool -> BN -> GELU -> conv3x3 -> BN -> GELU.
+
+    本書: 章のコードからは直接使いません
+    """
 
     def __init__(self, cin, cout):
         super().__init__()
@@ -550,6 +610,8 @@ class FastCIFARNet(nn.Module):
     bias, dirac init), a 3x3 max-pool and a bias-free linear layer scaled by 1/9.
 
     Call ``init_whitening(X)`` with normalised training images before training.
+
+    本書: 章のコードからは直接使いません
     """
 
     def __init__(self, widths=(64, 256, 256), num_classes=10, whiten_size=2):
@@ -591,7 +653,10 @@ class FastCIFARNet(nn.Module):
 
 
 def fast_cifar_net(widths=(64, 256, 256), num_classes=10):
-    """The book's fast CIFAR-10 net (see ``FastCIFARNet``)."""
+    """The book's fast CIFAR-10 net (see ``FastCIFARNet``).
+
+    本書: 第7章
+    """
     return FastCIFARNet(widths, num_classes)
 
 

@@ -1,0 +1,103 @@
+"""Figures of the small training experiments of chapters 4-6 (runs from cnnlib.nn.experiments)."""
+import matplotlib.pyplot as plt
+import numpy as np
+
+from ..checks import check_int
+from ..nn.experiments import _DROPOUT_KEYS, PLAIN, RESIDUAL, _check_runs
+from ..scratch.train import smooth as moving_average
+
+__all__ = ["grad_flow_figure", "bn_lr_figure", "dropout_figure"]
+
+
+def grad_flow_figure(runs, depth):
+    """Per-layer gradient norms at the first and last step, and the loss, plain vs residual.
+
+    本書: 第4章
+    """
+    _check_runs(runs, ("loss", "norms"), "grad_flow_runs")
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+    colors = {PLAIN: "#c62828", RESIDUAL: "#1565c0"}
+    steps = len(next(iter(runs.values()))["loss"])
+    for ax, step, title in [(axes[0], 0, "初期化直後"), (axes[1], steps - 1, f"{steps} ステップ目")]:
+        for name, rec in runs.items():
+            g = rec["norms"][step]
+            ax.plot(range(1, len(g) + 1), g, marker=".", color=colors[name], label=name)
+        ax.set(yscale="log", xlabel="層（入力側 → 出力側）", ylabel="重みの勾配のノルム",
+               title=f"{depth} 層: {title}")
+        ax.legend()
+    for name, rec in runs.items():
+        x = np.arange(1, steps + 1)
+        axes[2].plot(x, rec["loss"], color=colors[name], alpha=0.25)
+        k = min(5, steps)
+        axes[2].plot(x[k - 1:], moving_average(rec["loss"], k), color=colors[name],
+                     label=f"{name}（{k} ステップ移動平均）")
+    axes[2].set(xlabel="ステップ", ylabel="訓練損失（ミニバッチ）", title="損失の推移")
+    axes[2].legend(loc="lower left")
+    fig.tight_layout()
+    return fig
+
+
+def bn_lr_figure(results, smooth=20):
+    """One panel per learning rate: moving-average training loss with and without BN.
+
+    ``results`` is ``{seed: bn_lr_runs(...)}``; every seed is drawn (first seed solid, then
+    dashed, dotted, ...), so the figure shows how much the runs differ.
+
+    本書: 第5章
+    """
+    if not (isinstance(results, dict) and results
+            and all(isinstance(seed, int) for seed in results)):
+        raise TypeError(f"results must be a non-empty dict {{seed: bn_lr_runs(...)}} (int seeds); "
+                        f"got {results!r:.60}")
+    for seed, by_run in results.items():
+        _check_runs(by_run, ("loss", "test_acc"), "bn_lr_runs", f"results[{seed}]")
+    smooth = check_int(smooth, "smooth", 1)
+    first = next(iter(results.values()))
+    lrs = sorted({lr for lr, _ in first})
+    fig, axes = plt.subplots(1, len(lrs), figsize=(5.5 * len(lrs), 3.8 + 0.4 * len(results)),
+                             sharey=True, squeeze=False)
+    styles = ("-", "--", ":", "-.")
+    for ax, lr in zip(axes[0], lrs):
+        for (seed, by_run), ls in zip(results.items(), styles * len(results)):
+            for bn, color in ((False, "#c62828"), (True, "#1565c0")):
+                r = by_run[lr, bn]
+                note = "、発散して損失が NaN" if np.isnan(r["loss"]).any() else ""
+                ax.plot(np.arange(smooth, len(r["loss"]) + 1), moving_average(r["loss"], smooth),
+                        color=color, ls=ls,
+                        label=f"BN {'あり' if bn else 'なし'}・シード {seed}（テスト正解率 "
+                              f"{r['test_acc']:.3f}{note}）")
+        ax.set(title=f"学習率 {lr}", xlabel="ステップ", ylim=(0, 3))
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.25))  # below: no curve hidden
+    axes[0, 0].set_ylabel(f"訓練損失（{smooth} ステップ移動平均）")
+    fig.suptitle("BN の有無と学習率による収束の違い（MNIST）")
+    fig.tight_layout()
+    return fig
+
+
+def dropout_figure(runs, title):
+    """Per p, the mean over seeds (line) and the seeds' range (band) of: accuracy (train dashed,
+    validation solid), train - validation accuracy, validation loss; one point per evaluation.
+
+    本書: 第6章
+    """
+    _check_runs(runs, _DROPOUT_KEYS, "dropout_runs")
+    fig, axes = plt.subplots(1, 3, figsize=(14, 3.8))
+    ps = sorted({p for p, _ in runs})
+    for i, p in enumerate(ps):
+        rs = [r for (q, _), r in runs.items() if q == p]
+        e, c = rs[0]["epoch"], f"C{i}"
+        curves = [(axes[0], "train_acc", "--", None), (axes[0], "val_acc", "-", f"p = {p}"),
+                  (axes[1], "gap", "-", f"p = {p}"), (axes[2], "val_loss", "-", f"p = {p}")]
+        for ax, key, ls, label in curves:
+            v = np.array([r["train_acc"] - r["val_acc"] if key == "gap" else r[key] for r in rs])
+            ax.plot(e, v.mean(0), color=c, ls=ls, label=label)
+            ax.fill_between(e, v.min(0), v.max(0), color=c, alpha=0.15, lw=0)
+    axes[0].set(title="正解率（破線: 訓練、実線: 検証）", ylim=(0.8, 1.005))
+    axes[1].set(title="訓練正解率 − 検証正解率（過学習の度合い）")
+    axes[2].set(title="検証損失")
+    for ax in axes:
+        ax.set_xlabel("エポック")
+        ax.legend(fontsize=9)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
