@@ -1,4 +1,6 @@
-"""Shared fixtures."""
+"""Shared fixtures, and the suite's summary lines."""
+import sys
+
 import pytest
 import torch
 
@@ -13,7 +15,8 @@ def one_thread():
 
 
 def pytest_terminal_summary(terminalreporter):
-    """One line: how many bad-input cases (tests/badinput.py) ran, and how many per module."""
+    """How many bad-input cases (tests/badinput.py) ran, by module; how long each chapter's Run All
+    took in JupyterLab (tests/test_jupyterlab.py)."""
     counts, failed = {}, 0
     for key in ("passed", "failed"):
         for rep in terminalreporter.stats.get(key, []):
@@ -27,3 +30,7 @@ def pytest_terminal_summary(terminalreporter):
         by_module = ", ".join(f"{m.removeprefix('cnnlib.')} {n}" for m, n in sorted(counts.items()))
         terminalreporter.write_line(f"bad-input cases tried: {sum(counts.values())} "
                                     f"({failed} failed) by module: {by_module}")
+    lab = sys.modules.get("test_jupyterlab")
+    if lab is not None and lab.TIMES:
+        times = ", ".join(f"{k} {v:.0f} s" for k, v in lab.TIMES.items())
+        terminalreporter.write_line(f"JupyterLab Run All: {times}; {sum(lab.TIMES.values()):.0f} s in all")

@@ -44,7 +44,7 @@ OVERRIDES = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overr
 RAW_MYST = ["{eval", "{glue", ":::", ":class:", "{exercise", "{solution", "{admonition", "```"]
 EVAL_RE = re.compile(r"\{eval\}`([^`]+)`")
 RUN_TIMEOUT_S = 1800          # one chapter's Run All (chapter 7 trains for minutes)
-TIMES: dict[str, float] = {}
+TIMES: dict[str, float] = {}     # chapter -> seconds of Run All (printed by conftest.py)
 
 APP = "window.jupyterapp"
 PANEL = f"{APP}.shell.currentWidget"
@@ -120,9 +120,6 @@ def lab(tmp_path_factory):
     proc.terminate()
     proc.wait(timeout=30)
     log.close()
-    if TIMES:
-        print("\nJupyterLab Run All: " + ", ".join(f"{k} {v:.0f} s" for k, v in TIMES.items())
-              + f"; {sum(TIMES.values()):.0f} s in all")
 
 
 @pytest.fixture(scope="module")
@@ -224,18 +221,21 @@ def check_folded(page, cells: list[dict]) -> int:
 
 
 def answer_first_checker(page) -> dict:
-    """Type the right answer into the chapter's first checker; return the kernel's view of it."""
+    """Type the right answer into the chapter's first answer checker; return the kernel's view of it."""
     kernel = lambda: json.loads(page.evaluate(KERNEL_EXEC_JS, CHECKERS_PY))  # noqa: E731
     checkers = kernel()
     assert checkers, "no exercise checker in the kernel"
-    root = page.locator(".cnnw-checker").first
-    root.scroll_into_view_if_needed()
-    question = root.locator(".cnnw-question").inner_text()
     texts = page.evaluate("""qs => qs.map(q => { const d = document.createElement('div');
-        d.innerHTML = q; return d.innerText; })""", [c["question"] for c in checkers])
-    mine = [c for c, t in zip(checkers, texts) if t.split() == question.split()]
-    assert len(mine) >= 1, (question, texts)
-    answer = mine[0]["answer"]
+        d.innerHTML = q; return d.textContent; })""",
+                          [c["question"] for c in checkers])
+    boxes = page.locator(".cnnw-checker")      # answer checkers (and ch2's pooling exercise)
+    shown = boxes.evaluate_all("els => els.map(e => (e.querySelector('.cnnw-question') || e).textContent)")
+    first = next((k for k, q in enumerate(shown) if q in texts), None)
+    assert first is not None, (shown, texts)
+    root = boxes.nth(first)
+    root.scroll_into_view_if_needed()
+    mine = checkers[texts.index(shown[first])]
+    answer = mine["answer"]
     typed = str(int(answer)) if float(answer).is_integer() else repr(answer)
     root.locator("input.cnnw-answer").fill(typed)
     root.locator("button.cnnw-check").click()
@@ -243,7 +243,7 @@ def answer_first_checker(page) -> dict:
                            arg=root.locator(".cnnw-out").element_handle(), timeout=30_000)
     deadline = time.monotonic() + 30
     while True:
-        now = next(c for c in kernel() if c["id"] == mine[0]["id"])
+        now = next(c for c in kernel() if c["id"] == mine["id"])
         if now["checks"] >= 1 or time.monotonic() > deadline:
             return {**now, "typed_in_page": typed}
         time.sleep(0.5)
