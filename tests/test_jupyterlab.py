@@ -37,7 +37,7 @@ from pathlib import Path
 
 import pytest
 
-from test_book_browser import CHAPTERS, CHROMIUM, CHROMIUM_ARGS, ROOT, SHOTS
+from test_book_browser import CHAPTERS, ROOT, SHOTS, browser  # noqa: F401 (the shared Chromium fixture)
 
 EXECUTED = ROOT / "_build" / "jupyter_execute"
 OVERRIDES = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
@@ -120,17 +120,6 @@ def lab(tmp_path_factory):
     proc.terminate()
     proc.wait(timeout=30)
     log.close()
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} missing: run `make browser` (apt-get install chromium).")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def html_values(docname: str) -> dict[str, str]:
@@ -250,10 +239,10 @@ def answer_first_checker(page) -> dict:
 
 
 @pytest.mark.parametrize("docname", CHAPTERS)
-def test_chapter_runs_and_reads_like_the_book(lab, chromium, docname):
+def test_chapter_runs_and_reads_like_the_book(lab, browser, docname):  # noqa: F811
     base, token = lab
     notebook = f"{docname}.ipynb"
-    ctx = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="ja-JP")
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ja-JP")
     blocked = []
     ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base)
               else (blocked.append(r.request.url), r.abort()))
