@@ -199,6 +199,14 @@ def check_folded(page, cells: list[dict]) -> int:
     """Every dropdown (hint, solution) is a closed <details> until its title is clicked."""
     dropdowns = sum(c["source"].count(":class: dropdown") for c in cells if c["type"] == "markdown")
     details = page.locator(".jp-MarkdownCell .myst details")
+    # jupyterlab-myst re-renders a Markdown cell when its expressions arrive, so a cell's
+    # <details> can be absent for a moment after Run All (CI once counted 6 of ch8's 8).
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    try:
+        page.wait_for_function("n => document.querySelectorAll('.jp-MarkdownCell .myst details').length === n",
+                               arg=dropdowns, timeout=60_000, polling=500)
+    except PlaywrightTimeout:
+        pass
     assert details.count() == dropdowns, (details.count(), dropdowns)
     for k in range(details.count()):
         d = details.nth(k)

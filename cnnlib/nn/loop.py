@@ -1,0 +1,56 @@
+"""The book's one short training loop, written out in chapter 3 and reused in chapters 4-6.
+
+Chapter 3 shows ``train`` and ``accuracy`` in a code cell with exactly this text (a test compares
+them), the way d2l saves a function it has written in the page. Chapters 4-6 import them and write
+their experiments (skip connections, BatchNorm, Dropout) around them in the page. Everything else
+a real run needs (bf16 autocast, channels-last, schedules, augmentation, early stopping, progress
+bars) is ``cnnlib.nn.train.fit``'s plumbing, used from chapter 7 on.
+"""
+import torch
+from torch.nn import functional as TF
+
+from ..checks import check_int, check_number
+from ..torch_checks import check_module, check_tensor_pair
+
+__all__ = ["train", "accuracy"]
+
+
+def train(model, data, *, epochs=1, lr=0.01, batch_size=64, optimizer=None, seed=0, on_step=None):
+    """Mini-batch SGD (or ``optimizer``) on ``data = (X, y)``; returns the loss of every step.
+
+    ``on_step(step, model)`` runs after each update (to record gradients or weights).
+
+    本書: 章のコードからは直接使いません
+    """
+    check_module(model, "model")
+    X, y = check_tensor_pair(data, "data")
+    epochs, batch_size = check_int(epochs, "epochs", 1), check_int(batch_size, "batch_size", 1)
+    opt = optimizer or torch.optim.SGD(model.parameters(), lr=check_number(lr, "lr", 0, open_min=True))
+    order = torch.Generator().manual_seed(check_int(seed, "seed", 0))
+    losses = []
+    model.train()
+    for epoch in range(epochs):
+        for idx in torch.randperm(len(X), generator=order).split(batch_size):
+            loss = TF.cross_entropy(model(X[idx]), y[idx])   # forward
+            opt.zero_grad()
+            loss.backward()                                  # backward: every p.grad
+            opt.step()                                       # update: p -= lr * p.grad
+            losses.append(loss.item())
+            if on_step is not None:
+                on_step(len(losses) - 1, model)
+    model.eval()
+    return losses
+
+
+@torch.no_grad()
+def accuracy(model, data, batch_size=1000):
+    """Fraction of ``data = (X, y)`` that ``model`` (in eval mode) classifies right.
+
+    本書: 章のコードからは直接使いません
+    """
+    check_module(model, "model")
+    X, y = check_tensor_pair(data, "data")
+    model.eval()
+    right = sum((model(xb).argmax(1) == yb).sum().item()
+                for xb, yb in zip(X.split(batch_size), y.split(batch_size)))
+    return right / len(X)
