@@ -13,6 +13,7 @@ from cnnlib.figures import cam as CF
 from cnnlib.figures import scratch as FS
 from cnnlib.nn import cam as CAM
 from cnnlib.nn import checkpoints as CK
+from cnnlib.nn import loop as LP
 from cnnlib.nn import metrics as MET
 from cnnlib.nn import models as M
 from cnnlib.nn import train as T
@@ -817,6 +818,26 @@ CASES += table("cnnlib.scratch.layers", [
     ("SoftmaxCrossEntropy.__call__", "labels of another length",
      lambda: L.SoftmaxCrossEntropy()(np.zeros((2, 3)), np.array([0])), VE, "labels (N,)",
      "(1,)"),
+])
+
+# the book's visible training loop (chapter 3 writes it out)
+CASES += table("cnnlib.nn.loop", [
+    ("train", "epochs 0", lambda: LP.train(net(), data(), epochs=0), VE, "epochs", ">= 1"),
+    ("train", "lr -1", lambda: LP.train(net(), data(), lr=-1), VE, "lr", "> 0"),
+    ("train", "batch_size 0", lambda: LP.train(net(), data(), batch_size=0), VE, "batch_size", ">= 1"),
+    ("train", "float labels", lambda: LP.train(net(), (data()[0], torch.zeros(32))), TV,
+     "data[1] (y)", "integer"),
+    ("train", "labels beyond the classes", lambda: LP.train(net(classes=2), data(classes=4)), VE,
+     "largest label", "(N, classes)"),
+    ("train", "images the model cannot take", lambda: LP.train(net(), (torch.zeros(32, 3, 4, 4),
+                                                                       data()[1])), VE,
+     "cannot take data[0] (X)", "(32, 3, 4, 4)"),
+    ("train", "a NumPy model", lambda: LP.train(np_seq(), data()), TV, "model must be", "nn.Module"),
+    ("train", "X not a pair", lambda: LP.train(net(), data()[0]), TV, "data must be a pair", "(X, y)"),
+    ("accuracy", "integer images", lambda: LP.accuracy(net(), (torch.zeros(32, 1, 4, 4, dtype=torch.long),
+                                                              data()[1])), TV, "data[0] (X)", "floating"),
+    ("accuracy", "batch_size 0", lambda: LP.accuracy(net(), data(), batch_size=0), VE, "batch_size",
+     ">= 1"),
 ])
 
 

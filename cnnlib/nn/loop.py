@@ -10,7 +10,7 @@ import torch
 from torch.nn import functional as TF
 
 from ..checks import check_int, check_number
-from ..torch_checks import check_module, check_tensor_pair
+from ..torch_checks import check_labels, check_module, check_tensor, check_tensor_pair, explain_misfit
 
 __all__ = ["train", "accuracy"]
 
@@ -22,8 +22,7 @@ def train(model, data, *, epochs=1, lr=0.01, batch_size=64, optimizer=None, seed
 
     本書: 章のコードからは直接使いません
     """
-    check_module(model, "model")
-    X, y = check_tensor_pair(data, "data")
+    X, y = _checked(model, data)
     epochs, batch_size = check_int(epochs, "epochs", 1), check_int(batch_size, "batch_size", 1)
     opt = optimizer or torch.optim.SGD(model.parameters(), lr=check_number(lr, "lr", 0, open_min=True))
     order = torch.Generator().manual_seed(check_int(seed, "seed", 0))
@@ -48,9 +47,24 @@ def accuracy(model, data, batch_size=1000):
 
     本書: 章のコードからは直接使いません
     """
-    check_module(model, "model")
-    X, y = check_tensor_pair(data, "data")
-    model.eval()
+    X, y = _checked(model, data)
+    batch_size = check_int(batch_size, "batch_size", 1)
     right = sum((model(xb).argmax(1) == yb).sum().item()
                 for xb, yb in zip(X.split(batch_size), y.split(batch_size)))
     return right / len(X)
+
+
+@torch.no_grad()
+def _checked(model, data):
+    """(X, y) of ``data`` after checking it and that ``model`` (left in eval mode) takes X."""
+    check_module(model, "model")
+    X, y = check_tensor_pair(data, "data")
+    check_tensor(X, "data[0] (X)", floating=True)
+    check_labels(y, "data[1] (y)")
+    model.eval()
+    with explain_misfit("data[0] (X)", X[:2]):
+        out = model(X[:2])
+    if out.dim() != 2 or int(y.max()) >= out.shape[1]:
+        raise ValueError(f"the model must output (N, classes) logits with more classes than the "
+                         f"largest label {int(y.max())}; got output shape {tuple(out.shape)}")
+    return X, y
