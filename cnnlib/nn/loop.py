@@ -62,7 +62,7 @@ def _checked(model, data):
     check_tensor(X, "data[0] (X)", floating=True)
     check_labels(y, "data[1] (y)")
     model.eval()
-    with explain_misfit("data[0] (X)", X[:2]):
+    with explain_misfit("data[0] (X)", X):
         out = model(X[:2])
     if out.dim() != 2 or int(y.max()) >= out.shape[1]:
         raise ValueError(f"the model must output (N, classes) logits with more classes than the "
