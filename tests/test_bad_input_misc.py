@@ -15,11 +15,13 @@ from cnnlib.figures import architectures as FA
 from cnnlib.figures import batchnorm as FB
 from cnnlib.figures import cam as FC
 from cnnlib.figures import experiments as FE
+from cnnlib.figures import geometry as GEO
 from cnnlib.figures import images as FI
 from cnnlib.figures import pooling as FP
 from cnnlib.figures import scratch as FS
 from cnnlib.figures import training as TP
 from cnnlib.nn import architectures as AR
+from cnnlib.scratch import convmath as CMATH
 from cnnlib.nn import experiments as E
 from cnnlib.nn import models as M
 from cnnlib.nn import recipes as R
@@ -293,6 +295,44 @@ CASES += table("cnnlib", [
      "signed must be a bool", "one bool per image"),
     ("tools.source.show_source", "a number", lambda: SRC.show_source(3), TV, "obj must be",
      "written in Python"),
+])
+
+# ---------------------------------------------------------------- cnnlib.figures.geometry (chapter 1)
+EQ = lambda: CMATH.shift_equivariance(np.arange(36.0).reshape(6, 6), np.ones((3, 3)), 1, 2)
+CASES += table("cnnlib.figures.geometry", [
+    ("conv_matrix_figure", "too many pixels", lambda: GEO.conv_matrix_figure(np.ones((3, 3)), (9, 9)),
+     VE, "input_shape must have at most 64 pixels", "(9, 9)"),
+    ("conv_matrix_figure", "1-D kernel", lambda: GEO.conv_matrix_figure(np.ones(3), (4, 4)), VE,
+     "k must be a 2-D array", "(KH, KW)"),
+    ("conv_matrix_figure", "drawn", lambda: GEO.conv_matrix_figure(np.ones((2, 2)), (3, 3)), None,
+     lambda fig: len(fig.axes) == 2),
+    ("equivariance_figure", "not the dict", lambda: GEO.equivariance_figure({"x": 1}, (1, 2)), TV,
+     "maps must be the dict of shift_equivariance", "'diff'"),
+    ("equivariance_figure", "shift not a pair", lambda: GEO.equivariance_figure(EQ(), 1), VE,
+     "shift must be", "(dy, dx)"),
+    ("equivariance_figure", "drawn", lambda: GEO.equivariance_figure(EQ(), (1, 2)), None,
+     lambda fig: "= 0）" in fig.axes[4].get_title()),
+    ("conv_window_figure", "too large", lambda: GEO.conv_window_figure(15, 3, padding=1), VE,
+     "size + 2*padding must be <= 16", "size=15"),
+    ("conv_window_figure", "position outside", lambda: GEO.conv_window_figure(5, 3, position=(3, 0)),
+     VE, "position must be", "[0, 2]"),
+    ("conv_window_figure", "kernel does not fit", lambda: GEO.conv_window_figure(5, 3, dilation=3),
+     VE, "kernel_size=3", "size=5"),
+    ("conv_window_figure", "stride 0", lambda: GEO.conv_window_figure(5, 3, stride=0), VE, "stride",
+     ">= 1"),
+    ("conv_window_figure", "size float", lambda: GEO.conv_window_figure(5.0, 3), TV, "size", "an int"),
+    ("conv_window_animation", "interval 0", lambda: GEO.conv_window_animation(5, 3, interval=0), VE,
+     "interval", "[50, 10000]"),
+    ("conv_window_animation", "dpi text", lambda: GEO.conv_window_animation(5, 3, dpi="high"), TV,
+     "dpi", "real number"),
+    ("conv_window_animation", "padding -1", lambda: GEO.conv_window_animation(5, 3, padding=-1), VE,
+     "padding", ">= 0"),
+    ("conv_volume_figure", "9 kernels", lambda: GEO.conv_volume_figure(3, 7, 9, 3), VE,
+     "out_channels", "[1, 8]"),
+    ("conv_volume_figure", "no channels", lambda: GEO.conv_volume_figure(0, 7, 2, 3), VE,
+     "in_channels", "[1, 16]"),
+    ("conv_volume_figure", "kernel larger", lambda: GEO.conv_volume_figure(3, 2, 2, 3), VE,
+     "kernel_size=3", "size=2"),
 ])
 
 

@@ -7,10 +7,11 @@ classic image kernels, and the two formulas for dL/dx discussed in the chapter.
 import numpy as np
 
 from . import functional as F
-from ..checks import check_array, check_ints, check_pair
+from .pooling import shift
+from ..checks import check_array, check_int, check_ints, check_pair
 
 __all__ = ["KERNELS", "correlate2d", "convolve2d", "dilate", "conv2d_input_grad_full",
-           "input_grad_stride1_formula"]
+           "input_grad_stride1_formula", "kernel_index_matrix", "conv_matrix", "shift_equivariance"]
 
 # Classic 3x3 kernels, written for cross-correlation (what conv layers compute).
 KERNELS = {
@@ -147,3 +148,70 @@ def input_grad_stride1_formula(dy, w, x_shape):
                     if 0 <= i - m < dy.shape[0] and 0 <= j - n < dy.shape[1]:
                         dx[i, j] += dy[i - m, j - n] * w[m, n]
     return dx
+
+
+# ---------------------------------------------------------------- a convolution is a dense layer
+def kernel_index_matrix(kernel_shape, input_shape):
+    """Which kernel entry each weight of the equivalent dense layer is: (OH*OW, H*W) ints.
+
+    A 'valid' stride-1 cross-correlation of an (H, W) input with a (KH, KW) kernel is the dense
+    layer y = M x on the flattened input. Entry [i*OW + j, r*W + c] is m*KW + n when input pixel
+    (r, c) = (i + m, j + n) lies in output (i, j)'s window, and -1 (a zero weight) otherwise.
+
+    本書: 第1章
+    """
+    KH, KW = check_ints(kernel_shape, "kernel_shape", 1, length=2, kind="a (KH, KW) pair of ints")
+    H, W = check_ints(input_shape, "input_shape", 1, length=2, kind="an (H, W) pair of ints")
+    OH = F.conv_output_size(H, KH)
+    OW = F.conv_output_size(W, KW)
+    if OH * OW * H * W > 10 ** 7:
+        raise ValueError(f"input_shape {(H, W)} would make a dense matrix of {OH * OW:,} x {H * W:,} "
+                         f"weights; allowed: at most 10,000,000 (a small input such as (5, 5))")
+    index = np.full((OH * OW, H * W), -1, dtype=np.int64)
+    for i in range(OH):
+        for j in range(OW):
+            for m in range(KH):
+                for n in range(KW):
+                    index[i * OW + j, (i + m) * W + (j + n)] = m * KW + n
+    return index
+
+
+def conv_matrix(k, input_shape):
+    """The dense weight matrix M (OH*OW, H*W) with M @ x.ravel() == conv2d(x, k).ravel().
+
+    Every row holds the same KH*KW kernel values (weight sharing), placed on the pixels of one
+    window; all other weights are 0 (locality).
+
+    本書: 第1章
+    """
+    k = _matrix(k, "k")
+    index = kernel_index_matrix(k.shape, input_shape)
+    return np.where(index >= 0, k.ravel()[np.maximum(index, 0)], 0.0)
+
+
+def shift_equivariance(x, k, dy, dx):
+    """Convolve an image and its translation by (dy, dx); compare with the translated output.
+
+    'valid' stride-1 cross-correlation. Returns a dict of (H, W) / (OH, OW) arrays: ``x``,
+    ``x_shifted`` (zeros where nothing moved in), ``y`` = conv(x), ``y_shifted`` =
+    conv(x_shifted), ``y_moved`` = y translated by (dy, dx), ``diff`` = y_shifted - y_moved, and
+    ``interior``: the outputs whose window lies inside the moved image (it does not touch the
+    blank band), where the two are equal by construction.
+
+    本書: 第1章
+    """
+    x, k = _matrix(x, "x"), _matrix(k, "k")
+    OH, OW = _valid_shape(x, k)
+    H, W = x.shape
+    dy = check_int(dy, "dy", -(H - 1), H - 1)
+    dx = check_int(dx, "dx", -(W - 1), W - 1)
+    conv = lambda a: F.conv2d(a[None, None], k[None, None])[0, 0]
+    xs = shift(x, dy, dx)
+    y, ys = conv(x), conv(xs)
+    ym = shift(y, dy, dx)
+    rows = np.arange(OH)[:, None]
+    cols = np.arange(OW)[None, :]
+    interior = ((rows >= max(dy, 0)) & (rows + k.shape[0] <= H + min(dy, 0))
+                & (cols >= max(dx, 0)) & (cols + k.shape[1] <= W + min(dx, 0)))
+    return {"x": x, "x_shifted": xs, "y": y, "y_shifted": ys, "y_moved": ym, "diff": ys - ym,
+            "interior": interior}
