@@ -6,6 +6,7 @@ import io
 import tempfile
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from torch import nn
@@ -327,6 +328,14 @@ CASES += table("cnnlib.figures.geometry", [
      "dpi", "real number"),
     ("conv_window_animation", "padding -1", lambda: GEO.conv_window_animation(5, 3, padding=-1), VE,
      "padding", ">= 0"),
+    ("animation_html", "a figure", lambda: GEO.animation_html(plt.figure()), TV,
+     "anim must be a matplotlib Animation", "Figure"),
+    ("animation_html", "mode", lambda: GEO.animation_html(GEO.conv_window_animation(3, 3), "bounce"),
+     VE, "default_mode", "'reflect'"),
+    ("animation_html", "alt empty", lambda: GEO.animation_html(GEO.conv_window_animation(3, 3), alt=" "),
+     TV, "alt must be", "non-empty str"),
+    ("animation_html", "offline", lambda: GEO.animation_html(GEO.conv_window_animation(3, 3)), None,
+     lambda h: "https:" not in h.split("data:")[0] and "再生</button>" in h),
     ("conv_volume_figure", "9 kernels", lambda: GEO.conv_volume_figure(3, 7, 9, 3), VE,
      "out_channels", "[1, 8]"),
     ("conv_volume_figure", "no channels", lambda: GEO.conv_volume_figure(0, 7, 2, 3), VE,

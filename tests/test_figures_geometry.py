@@ -1,6 +1,7 @@
 """Chapter 1's pictures of the geometry and the NumPy pieces behind them: the dense matrix that
 equals a convolution, translation equivariance, the drawn output grids and the 3-D blocks."""
 import itertools
+import re
 
 import matplotlib
 import matplotlib.patches
@@ -103,13 +104,16 @@ def test_hatched_cells_are_the_ones_no_window_reads():
     assert hatched == {(5, c) for c in range(6)} | {(r, 5) for r in range(6)}
 
 
-def test_animation_has_one_frame_per_output_and_small_html():
+def test_animation_has_one_frame_per_output_and_small_offline_html():
     anim = G.conv_window_animation(5, 3, 1, 2)
-    assert anim._save_count == 9 or len(list(anim.new_frame_seq())) == 9
-    html = anim.to_jshtml()
+    assert len(list(anim.new_frame_seq())) == 9
+    html = G.animation_html(anim)
     assert html.count("data:image/png;base64") == 9
     assert len(html) < 1_000_000
     assert "</script" in html                # an ordinary HTML output with a script element
+    assert "maxcdn" in anim.to_jshtml() and "maxcdn" not in html
+    assert not re.search(r"(href|src)\s*=\s*[\"']?(https?:)?//", html)
+    assert "再生</button>" in html and 'alt="畳み込みの窓が' in html and "出力 3×3" in html and "fa fa-" not in html and ">繰り返し</label>" in html
 
 
 def test_volume_figure_labels_the_output_size():

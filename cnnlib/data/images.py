@@ -58,7 +58,7 @@ def load_sample_image(name="grace_hopper", size=None, gray=True):
 
     ``size``: None (original), an int (new height, aspect ratio kept) or an (h, w) pair.
 
-    本書: 第1章
+    本書: 第1章、第2章
     """
     img = Image.open(sample_image_path(name)).convert("L" if check_bool(gray, "gray") else "RGB")
     h, w = _target_size(size, (img.height, img.width))

@@ -7,9 +7,12 @@
   from ``cnnlib.scratch.functional.conv_output_size``;
 - ``conv_volume_figure``: a multi-channel input, several kernels and the output as 3-D blocks.
 """
+import html as _html
+import re
+
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.animation import FuncAnimation
+from matplotlib.animation import Animation, FuncAnimation
 from matplotlib.patches import ConnectionPatch, FancyArrowPatch, Polygon, Rectangle
 
 from ..checks import check_int, check_number
@@ -17,7 +20,7 @@ from ..scratch import convmath as CM
 from ..scratch import functional as F
 
 __all__ = ["conv_matrix_figure", "equivariance_figure", "conv_window_figure",
-           "conv_window_animation", "conv_volume_figure"]
+           "conv_window_animation", "animation_html", "conv_volume_figure"]
 
 WINDOW = "#ffb300"        # the kernel's window and its output cell
 DONE = "#b3e5fc"          # outputs already computed
@@ -203,7 +206,7 @@ def _draw(ax_in, ax_out, n, k, p, s, d, o, i, j):
 
 def _frame_figure(n, k, p, s, d, o, dpi=None):
     N = n + 2 * p
-    fig, (ax_in, ax_out) = plt.subplots(1, 2, figsize=(6.4, 3.8), dpi=dpi,
+    fig, (ax_in, ax_out) = plt.subplots(1, 2, figsize=(6.4, 3.3), dpi=dpi,
                                         gridspec_kw={"width_ratios": [N, max(o, N)]})
     fig.suptitle(_title(n, k, p, s, d, o), fontsize=10)
     return fig, ax_in, ax_out
@@ -230,7 +233,7 @@ def conv_window_animation(size, kernel_size, padding=0, stride=1, dilation=1, in
                           dpi=100):
     """The window stepping over every output position (first frame: output (0, 0)), as a
     ``FuncAnimation`` whose figure is already closed: show it with
-    ``IPython.display.HTML(anim.to_jshtml())``.
+    ``IPython.display.HTML(animation_html(anim))`` (``anim.to_jshtml()`` for an offline page).
 
     本書: 第1章
     """
@@ -246,8 +249,55 @@ def conv_window_animation(size, kernel_size, padding=0, stride=1, dilation=1, in
 
     frame(0)
     anim = FuncAnimation(fig, frame, frames=o * o, interval=interval, blit=False)
+    anim.alt_text = (f"畳み込みの窓が出力の順に動くアニメーション: 入力 {n}×{n}、カーネル {k}×{k}、"
+                     f"パディング {p}、ストライド {s}、ダイレーション {d}、出力 {o}×{o}")
     plt.close(fig)
     return anim
+
+
+# matplotlib's player: its Font Awesome icons come from a CDN stylesheet; the book's pages load
+# nothing from the network, so the buttons get Japanese words instead (title, label).
+_BUTTONS = {"Decrease speed": ("遅く", "fa fa-minus"), "First frame": ("最初", "fa fa-fast-backward"),
+            "Previous frame": ("前", "fa fa-step-backward"),
+            "Play backwards": ("逆再生", "fa fa-play fa-flip-horizontal"),
+            "Pause": ("停止", "fa fa-pause"), "Play": ("再生", "fa fa-play"),
+            "Next frame": ("次", "fa fa-step-forward"), "Last frame": ("最後", "fa fa-fast-forward"),
+            "Increase speed": ("速く", "fa fa-plus")}
+_MODES = {"Once": "1回", "Loop": "繰り返し", "Reflect": "往復", "Repetition mode": "繰り返し方"}
+
+
+def animation_html(anim, default_mode="loop", alt=None):
+    """``anim.to_jshtml()`` for an offline page: without the CDN stylesheet matplotlib links for
+    its button icons, with Japanese words on the buttons, and with alt text on the frame image
+    (``alt``, or the description ``conv_window_animation`` attaches). Raises RuntimeError if any
+    network address is left (a new matplotlib template), so a page never loads one silently.
+
+    本書: 第1章
+    """
+    if not isinstance(anim, Animation):
+        raise TypeError(f"anim must be a matplotlib Animation (such as conv_window_animation's); "
+                        f"got {type(anim).__name__}")
+    if default_mode not in ("once", "loop", "reflect"):
+        raise ValueError(f"default_mode must be 'once', 'loop' or 'reflect'; got {default_mode!r}")
+    alt = getattr(anim, "alt_text", "アニメーション") if alt is None else alt
+    if not isinstance(alt, str) or not alt.strip():
+        raise TypeError(f"alt must be a non-empty str describing the animation; got {alt!r}")
+    html = anim.to_jshtml(default_mode=default_mode)
+    html = html.replace('<img id="_anim_img',
+                        f'<img alt="{_html.escape(alt)}" style="max-width: 100%;" id="_anim_img')
+    html = re.sub(r'<link[^>]*font-awesome[^>]*>', "", html)
+    for title, (word, icon) in _BUTTONS.items():
+        html = html.replace(f'<i class="{icon}"></i>', word)
+        html = html.replace(f'title="{title}" aria-label="{title}"', f'title="{word}" aria-label="{word}"')
+    for english, word in _MODES.items():
+        html = html.replace(f">{english}</label>", f">{word}</label>")
+        html = html.replace(f'title="{english}" aria-label="{english}"', f'title="{word}" aria-label="{word}"')
+    html = html.replace("<button ", '<button style="width: auto; padding: 0 6px;" ')
+    left = re.findall(r'(?:href|src|url)\s*[=(]\s*["\']?(?:https?:)?//[^"\' )>]+', html)
+    if left or "fa fa-" in html or "<img alt=" not in html:
+        raise RuntimeError(f"matplotlib's animation HTML changed: network addresses {left} or icons "
+                           "remain; update cnnlib.figures.geometry.animation_html")
+    return html
 
 
 # ---------------------------------------------------------------- 3-D blocks

@@ -30,7 +30,7 @@ KERNELS = {
 def kernel(name):
     """A named kernel from KERNELS as a float64 (3, 3) array.
 
-    本書: 第1章
+    本書: 第1章、第2章
     """
     if not isinstance(name, str) or name not in KERNELS:
         raise ValueError(f"unknown kernel {name!r}; available: {sorted(KERNELS)}")
