@@ -120,7 +120,7 @@ def test_volume_figure_labels_the_output_size():
     fig = G.conv_volume_figure(3, 7, 2, 3, stride=2)
     texts = " ".join(t.get_text() for t in fig.axes[0].texts)
     assert f"2×{F.conv_output_size(7, 3, 0, 2)}×{F.conv_output_size(7, 3, 0, 2)}" in texts
-    assert "3×7×7" in texts and "各 3×3×3" in texts
+    assert "3×7×7" in texts and "各 3×3×3" in texts and "カーネル 2 個" in texts
 
 
 def test_matrix_and_equivariance_figures_draw():

@@ -54,7 +54,7 @@ def conv_matrix_figure(k, input_shape):
             ax.add_patch(Rectangle((c, r), 1, 1, facecolor=face, edgecolor="#9e9e9e", lw=0.5,
                                    alpha=0.85 if t >= 0 else 1))
             if t >= 0:
-                ax.text(c + 0.5, r + 0.5, f"{values[r, c]:g}", ha="center", va="center", fontsize=8)
+                ax.text(c + 0.5, r + 0.5, f"{values[r, c]:g}", ha="center", va="center", fontsize=10)
         ax.set_xlim(0, idx.shape[1])
         ax.set_ylim(idx.shape[0], 0)
         ax.set_aspect("equal")
@@ -62,13 +62,13 @@ def conv_matrix_figure(k, input_shape):
         ax.set_yticks([])
 
     cells(ax_k, np.arange(k.size).reshape(k.shape), k)
-    ax_k.set_title(f"カーネル {k.shape[0]}×{k.shape[1]}", fontsize=10)
+    ax_k.set_title(f"カーネル {k.shape[0]}×{k.shape[1]}", fontsize=12)
     cells(ax_m, index, M)
     H, W = input_shape
     ax_m.set_title(f"同じ計算をする全結合層の重み行列 {rows}×{cols}\n"
-                   f"（行 = 出力 {rows} 画素、列 = 入力 {H}×{W} 画素、白 = 重み 0）", fontsize=10)
-    ax_m.set_xlabel("入力の画素（左上から行ごとに平坦化）", fontsize=9)
-    ax_m.set_ylabel("出力の画素", fontsize=9)
+                   f"（行 = 出力 {rows} 画素、列 = 入力 {H}×{W} 画素、白 = 重み 0）", fontsize=12)
+    ax_m.set_xlabel("入力の画素（左上から行ごとに平坦化）", fontsize=11)
+    ax_m.set_ylabel("出力の画素", fontsize=11)
     fig.tight_layout()
     return fig
 
@@ -100,7 +100,7 @@ def equivariance_figure(maps, shift):
     for (r, c), img, title, cmap, v in panels:
         ax = fig.add_subplot(grid[r, c])
         ax.imshow(img, cmap=cmap, vmin=-v if v else None, vmax=v)
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title, fontsize=12)
         ax.set_xticks([])
         ax.set_yticks([])
         axes[r, c] = ax
@@ -112,16 +112,16 @@ def equivariance_figure(maps, shift):
         ax.add_patch(Rectangle((cols.min() - 0.5, rows.min() - 0.5), np.ptp(cols) + 1, np.ptp(rows) + 1,
                                fill=False, edgecolor="#2e7d32", lw=1.5, ls="--"))
     inside = np.abs(d[maps["interior"]]).max() if rows.size else 0.0
-    ax.set_title("差: ずらした入力の出力 − 出力をずらしたもの\n"
-                 f"（緑の枠の内側の最大 |差| = {inside:g}）", fontsize=10)
+    ax.set_title("差: ずらした入力の出力\n− 出力をずらしたもの\n"
+                 f"（緑の枠の内側の最大 |差| = {inside:g}）", fontsize=12)
     ax.set_xticks([])
     ax.set_yticks([])
     fig.colorbar(im, ax=ax, fraction=0.046, orientation="horizontal", pad=0.04)
     for (r, c), title in (((1, 0), "入力の出力"), ((1, 1), "ずらした入力の出力")):
         axes[r, c].set_title("")
-        axes[r, c].set_xlabel(title, fontsize=10)
-    fig.tight_layout(h_pad=3.0, w_pad=3.0)
-    for a, b, text in ((axes[0, 0], axes[0, 1], f"ずらす ({dy}, {dx})"), (axes[1, 0], axes[1, 1], "ずらすと一致\n（内側）"),
+        axes[r, c].set_xlabel(title, fontsize=12)
+    fig.tight_layout(h_pad=3.0, w_pad=5.0)
+    for a, b, text in ((axes[0, 0], axes[0, 1], f"ずらす\n({dy}, {dx})"), (axes[1, 0], axes[1, 1], "ずらすと\n一致\n（内側）"),
                        (axes[0, 0], axes[1, 0], "畳み込み"), (axes[0, 1], axes[1, 1], "畳み込み")):
         a.apply_aspect()
         b.apply_aspect()
@@ -134,7 +134,7 @@ def equivariance_figure(maps, shift):
             where, ha, va = (start[0] + 0.012, (start[1] + end[1]) / 2), "left", "center"
         fig.add_artist(FancyArrowPatch(start, end, transform=fig.transFigure, arrowstyle="-|>",
                                        color="#424242", lw=1.2, mutation_scale=12))
-        fig.text(*where, text, ha=ha, va=va, fontsize=9, color="#424242")
+        fig.text(*where, text, ha=ha, va=va, fontsize=10.5, color="#424242")
     return fig
 
 
@@ -317,7 +317,7 @@ def _block(ax, x, y, depth, height, width, colour, label=None, slices=1, skew=0.
         ax.plot([x + t * dx, x + width + t * dx, x + width + t * dx],
                 [y + height + t * dy, y + height + t * dy, y + t * dy], color="#37474f", lw=0.5)
     if label:
-        ax.text(x + (width + dx) / 2, y - 0.4, label, ha="center", va="top", fontsize=10.5)
+        ax.text(x + (width + dx) / 2, y - 0.4, label, ha="center", va="top", fontsize=12)
     return x + width + dx
 
 
@@ -348,21 +348,22 @@ def conv_volume_figure(in_channels, size, out_channels, kernel_size, stride=1, p
         ax.text(x0 + j * 0.35 + k * unit / 2, j * lift + k * unit / 2, str(j + 1), fontsize=11,
                 ha="center", va="center")
     x = x0 + (f - 1) * 0.35 + k * unit + c * ch * 0.45
-    ax.text((x0 + x) / 2, -0.4, f"カーネル {f} 個（各 {c}×{k}×{k}）\nバイアス b は各1つ", ha="center",
-            va="top", fontsize=10.5)
-    x += 2.2
-    ax.annotate("", (x - 0.2, n * unit / 2), (x - 1.4, n * unit / 2),
+    ax.text((x0 + x) / 2, -0.4, f"カーネル {f} 個\n（各 {c}×{k}×{k}、バイアス各1つ）", ha="center",
+            va="top", fontsize=12)
+    x += 2.6
+    ax.annotate("", (x - 0.2, n * unit / 2), (x - 1.8, n * unit / 2),
                 arrowprops={"arrowstyle": "-|>", "color": "#424242", "lw": 1.5})
-    ax.text(x - 0.8, n * unit / 2 + 0.25, f"ストライド {s}\nパディング {p}", ha="center", va="bottom",
-            fontsize=9)
+    ax.text(x - 1.0, n * unit / 2 + 0.25, f"ストライド {s}\nパディング {p}", ha="center", va="bottom",
+            fontsize=11)
     end = 0.0
     for i in range(f - 1, -1, -1):           # output channel i: one slab, kernel i's colour
-        end = max(end, _block(ax, x + i * ch * 0.45, i * ch * 0.45, ch, o * unit, o * unit, colours(i % 8)))
+        end = max(end, _block(ax, x + i * ch * 0.45, i * ch * 0.45, ch, o * unit, o * unit,
+                              colours(i % 8)))
     ax.text(x + o * unit / 2, o * unit / 2, "1", fontsize=11, ha="center", va="center")
     ax.text(x + (o * unit + f * ch * 0.45) / 2, -0.4,
-            f"出力 {f}×{o}×{o}\n（チャネル f = カーネル f、同じ色）", ha="center", va="top", fontsize=10.5)
+            f"出力 {f}×{o}×{o}\n（色 = カーネル）", ha="center", va="top", fontsize=12)
     ax.set_xlim(-0.3, end + 0.3)
-    ax.set_ylim(-2.0, max(n * unit + c * ch * 0.45, (f - 1) * lift + k * unit + c * ch * 0.45) + 0.4)
+    ax.set_ylim(-2.3, max(n * unit + c * ch * 0.45, (f - 1) * lift + k * unit + c * ch * 0.45) + 0.4)
     ax.set_aspect("equal")
     ax.axis("off")
     fig.tight_layout()
