@@ -189,10 +189,10 @@ def _draw_block(ax, block, input_size):
     for text, row in steps:
         x0, _, x1, _ = _box(ax, x, y, text, w=3.4, h=1.25, fontsize=11)
         _arrow(ax, (prev, y), (x0, y))
-        ax.text(x1 + 0.95, y + 0.1, shape_text(rows[row].output_shape), ha="center", va="bottom",
-                fontsize=10, color=blue)
+        ax.text(x1 + 0.95 if row != "bn2" else x1 + 1.05, y + 0.1, shape_text(rows[row].output_shape),
+                ha="center", va="bottom", fontsize=10, color=blue)
         prev, x = x1, x1 + 1.9 + 1.7
-    plus = prev + 1.9
+    plus = prev + 2.4
     _arrow(ax, (prev, y), (plus - 0.3, y))
     ax.add_patch(Circle((plus, y), 0.3, facecolor="white", edgecolor="#333", lw=1.2))
     ax.text(plus, y, "+", ha="center", va="center", fontsize=16)
