@@ -52,20 +52,12 @@ def _cuboid(ax, x, y, w, h, d, color):
     return x + w + dx, y + h + dy
 
 
-def _box(ax, x, y, text, color="#e3f2fd", w=None, h=None, fontsize=10):
-    """A rounded box centred at (x, y) with ``text``; returns its (x0, y0, x1, y1)."""
-    lines = text.split("\n")
-    w = w or 0.16 * max(_width(s) for s in lines) + 0.3
-    h = h or 0.32 * len(lines) + 0.22
+def _box(ax, x, y, text, w, h, color="#e3f2fd", fontsize=11):
+    """A w × h rounded box centred at (x, y) with ``text``; returns its (x0, y0, x1, y1)."""
     ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.02,rounding_size=0.08",
                                 facecolor=color, edgecolor="#333", lw=0.9))
     ax.text(x, y, text, ha="center", va="center", fontsize=fontsize, linespacing=1.3)
     return x - w / 2, y - h / 2, x + w / 2, y + h / 2
-
-
-def _width(s):
-    """Width of ``s`` in half-width characters (a Japanese character counts as two)."""
-    return sum(2 if ord(ch) > 0x2000 and ch != "×" and ch != "→" else 1 for ch in s) / 2 + 0.5
 
 
 def _arrow(ax, p0, p1, label=None, side="right", color="#333", fontsize=10):
@@ -311,11 +303,10 @@ def inception_figure(module, input_size, title=None):
     fig, ax = plt.subplots(figsize=(11, 6.2))
     xs, y_in, levels, y_cat = [1.6, 4.7, 7.8, 10.9], 6.0, (4.0, 1.9), 0.0
     span = xs[-1] - xs[0] + 2.8
-    _, _, _, _ = _box(ax, sum(xs) / 4, y_in, f"入力 {shape_text(s.input_size)}", color="#eeeeee",
-                      w=span, h=0.6, fontsize=12)
-    _, c_bot, _, c_top = _box(ax, sum(xs) / 4, y_cat, f"チャネル方向に連結 → {shape_text(s.output_shape)}"
+    _box(ax, sum(xs) / 4, y_in, f"入力 {shape_text(s.input_size)}", span, 0.6, "#eeeeee", 12)
+    *_, c_top = _box(ax, sum(xs) / 4, y_cat, f"チャネル方向に連結 → {shape_text(s.output_shape)}"
                               f"（{' + '.join(str(st[-1][1][1]) for st in branches)} チャネル）",
-                              color="#fff9c4", w=span, h=0.6, fontsize=12)
+                              w=span, h=0.6, color="#fff9c4", fontsize=12)
     for x, steps in zip(xs, branches):
         ys = levels[-len(steps):]
         prev, label = (x, y_in - 0.3), None
@@ -368,7 +359,7 @@ def depthwise_separable_figure(module, input_size):
         """Up to 3 filters of kk×kk×channels (thickness as in ``volume``), then '… n 枚'."""
         wid = 0.1 + 0.45 * channels / max(cin, cout) if channels > 1 else 0.08
         side = 0.1 * kk + 0.08
-        for j in range(min(n, 3)):
+        for _ in range(min(n, 3)):
             x_end, _ = _cuboid(ax, x, y, wid, side, side, color)
             x = x_end + 0.12
         ax.text(x, y + side / 2, f"… {n} 枚", fontsize=10, va="center")
