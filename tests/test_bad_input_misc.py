@@ -14,6 +14,7 @@ from torch import nn
 from badinput import case_test, table
 from cnnlib.figures import architectures as FA
 from cnnlib.figures import batchnorm as FB
+from cnnlib.figures import blocks as FBL
 from cnnlib.figures import cam as FC
 from cnnlib.figures import experiments as FE
 from cnnlib.figures import geometry as GEO
@@ -163,20 +164,20 @@ def _runs(**extra):
 
 
 CASES += table("cnnlib", [
-    ("nn.experiments.weight_grad_norms", "not a module", lambda: E.weight_grad_norms([nn.Linear(1, 1)]), TV,
-     "model must be", "nn.Module"),
-    ("nn.experiments.grad_flow_runs", "depth 10", lambda: E.grad_flow_runs(*cifar(), depth=10), VE,
-     "depth must be 6n + 2", "56"),
-    ("nn.experiments.grad_flow_runs", "steps 0", lambda: E.grad_flow_runs(*cifar(), depth=8, steps=0), VE,
-     "steps", ">= 1"),
-    ("nn.experiments.grad_flow_runs", "lr -0.1", lambda: E.grad_flow_runs(*cifar(), depth=8, steps=1,
-                                                           batch_size=2, lr=-0.1), VE, "lr",
-     "> 0"),
-    ("nn.experiments.grad_flow_runs", "too few images", lambda: E.grad_flow_runs(*cifar(), depth=8, steps=5,
-                                                                  batch_size=4), VE,
-     "need steps * batch_size = 20 images", "got 8"),
     ("figures.experiments.grad_flow_figure", "empty runs", lambda: FE.grad_flow_figure({}, 8), TV, "runs must be",
-     "grad_flow_runs"),
+     "a plain and a residual net"),
+    ("figures.experiments.grad_flow_figure", "norms of a middle step", lambda: FE.grad_flow_figure(
+        {"a": {"loss": [1.0, 1.0, 1.0], "norms": {0: [1.0], 1: [1.0]}},
+         "b": {"loss": [1.0, 1.0, 1.0], "norms": {0: [1.0], 2: [1.0]}}}, 8), VE,
+     "runs['a']['norms'] must hold the first and the last step", "[0, 2]", "got steps [0, 1]"),
+    ("figures.experiments.grad_flow_figure", "no loss", lambda: FE.grad_flow_figure(
+        {"a": {"norms": {}}, "b": {"norms": {}}}, 8), VE, "runs['a'] must hold 'loss'", "'norms'"),
+    ("figures.experiments.grad_flow_figure", "steps differ", lambda: FE.grad_flow_figure(
+        {"a": {"loss": [1.0], "norms": {0: [1.0]}}, "b": {"loss": [1.0, 1.0], "norms": {0: [1.0], 1: [1.0]}}},
+        8), VE, "same number of steps", "[1, 2]"),
+    ("figures.experiments.grad_flow_figure", "depth 0", lambda: FE.grad_flow_figure(
+        {"a": {"loss": [1.0], "norms": {0: [1.0]}}, "b": {"loss": [1.0], "norms": {0: [1.0]}}}, 0), VE,
+     "depth", ">= 1"),
     ("nn.experiments.bn_lr_runs", "no lrs", lambda: E.bn_lr_runs(mnistlike(), mnistlike(), []), TV,
      "lrs must be a non-empty list", "[]"),
     ("nn.experiments.bn_lr_runs", "lr 0", lambda: E.bn_lr_runs(mnistlike(), mnistlike(), [0.1, 0]), VE,
@@ -496,6 +497,44 @@ CASES += table("cnnlib.figures", [
      "cascade must be", "(layer name, correlation, ...)"),
     ("cam.sanity_cascade_plot", "chance 'a'", lambda: FC.sanity_cascade_plot([("l", 0.5)], "a"),
      TV, "chance", "a real number"),
+])
+
+
+# ---------------------------------------------------------------- cnnlib.figures.blocks
+CASES += table("cnnlib.figures.blocks", [
+    ("shape_text", "no batch", lambda: FBL.shape_text((6,)), VE, "shape must be", "batch first"),
+    ("shape_text", "zero", lambda: FBL.shape_text((1, 0, 4)), VE, "shape must be", "positive ints"),
+    ("shape_text", "float", lambda: FBL.shape_text((1, 2.0)), VE, "shape must be", "(1, 6, 28, 28)"),
+    ("lenet_figure", "not a model", lambda: FBL.lenet_figure("lenet", (1, 1, 32, 32)), TV,
+     "model must be", "torch.nn.Module"),
+    ("lenet_figure", "names short", lambda: FBL.lenet_figure(M.lenet5_original(), (1, 1, 32, 32),
+                                                             names=["C1"]), VE,
+     "names must be a list of 7 strings", "features.conv1"),
+    ("lenet_figure", "input 3-D", lambda: FBL.lenet_figure(M.MLP(4, (3,), 2), (1, 4)), VE,
+     "input_size must be (1, C, H, W)", "(1, 4)"),
+    ("lenet_figure", "too small", lambda: FBL.lenet_figure(M.lenet5_original(), (1, 1, 8, 8)), VE,
+     "does not fit LeNet5", "(N, 1, 32, 32)"),
+    ("residual_block_figure", "not a block", lambda: FBL.residual_block_figure(
+        M.resnet_cifar(8), (1, 3, 32, 32), ["stem"]), VE, "names must be a non-empty list",
+     "layer1.0"),
+    ("residual_block_figure", "empty names", lambda: FBL.residual_block_figure(
+        M.resnet_cifar(8), (1, 3, 32, 32), []), VE, "names must be", "basic blocks"),
+    ("residual_block_figure", "plain block", lambda: FBL.residual_block_figure(
+        M.resnet_cifar(8, residual=False), (1, 3, 32, 32), ["layer1.0"]), VE,
+     "residual=False", "no shortcut"),
+    ("residual_block_figure", "not a model", lambda: FBL.residual_block_figure(
+        [M.BasicBlock(4, 4)], (1, 4, 8, 8), ["0"]), TV, "model must be", "torch.nn.Module"),
+    ("residual_block_figure", "grey input", lambda: FBL.residual_block_figure(
+        M.resnet_cifar(8), (1, 1, 32, 32), ["layer1.0"]), VE, "does not fit ResNet", "(N, 3, H, W)"),
+    ("inception_figure", "not inception", lambda: FBL.inception_figure(nn.Conv2d(4, 4, 1), (1, 4, 8, 8)),
+     TV, "module must be a cnnlib.nn.models.InceptionModule", "Conv2d"),
+    ("inception_figure", "wrong channels", lambda: FBL.inception_figure(
+        M.InceptionModule(8, 2, 2, 2, 2, 2, 2), (1, 3, 8, 8)), VE, "input", "8"),
+    ("depthwise_separable_figure", "not the block", lambda: FBL.depthwise_separable_figure(
+        nn.Conv2d(4, 4, 3), (1, 4, 8, 8)), TV, "module must be a cnnlib.nn.models.DepthwiseSeparableConv",
+     "Conv2d"),
+    ("depthwise_separable_figure", "bad size", lambda: FBL.depthwise_separable_figure(
+        M.DepthwiseSeparableConv(4, 8), (1, 4, 0, 8)), VE, "input_size", ">= 1"),
 ])
 
 

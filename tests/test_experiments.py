@@ -63,30 +63,31 @@ def test_receptive_field_bad_input():
 
 
 # ---------------------------------------------------------------- gradient flow
-def test_weight_grad_norms_skip_shortcuts_and_match_manual():
-    torch.manual_seed(0)
-    model = M.resnet_cifar(8, in_channels=1)
-    model(torch.randn(2, 1, 8, 8)).sum().backward()
-    norms = E.weight_grad_norms(model)
-    expected = [p.grad.norm().item() for n, p in model.named_parameters()
-                if p.dim() > 1 and "shortcut" not in n]
-    assert norms == expected and len(norms) == 8          # 6n + 2 weight layers, n = 1
-
-
-def test_grad_flow_runs_are_deterministic():
+def test_grad_flow_figure_draws_what_chapter_4s_loop_records():
+    from cnnlib.nn.loop import train
     X, y = data(12)
-    runs = E.grad_flow_runs(X, y, depth=8, steps=3, batch_size=4)
-    again = E.grad_flow_runs(X, y, depth=8, steps=3, batch_size=4)
-    assert set(runs) == {E.PLAIN, E.RESIDUAL}
-    for name, rec in runs.items():
-        assert len(rec["loss"]) == 3 and set(rec["norms"]) == {0, 2}
-        assert len(rec["norms"][0]) == 8 and all(np.isfinite(rec["norms"][0]))
-        assert rec["norms"] == again[name]["norms"]
-    FE.grad_flow_figure(runs, 8)
-    with pytest.raises(ValueError, match="6n"):
-        E.grad_flow_runs(X, y, depth=10)
-    with pytest.raises(ValueError, match="images"):
-        E.grad_flow_runs(X, y, depth=8, steps=5, batch_size=4)
+    runs = {}
+    for name, residual in (("プレーン", False), ("残差接続あり", True)):
+        torch.manual_seed(0)
+        model = M.ResNet((1,) * 3, (4, 8, 8), num_classes=10, in_channels=1, stem="cifar",
+                         residual=residual)
+        norms = {}
+
+        def record(step, model, norms=norms):
+            if step in (0, 2):
+                norms[step] = [p.grad.norm().item() for n, p in model.named_parameters()
+                               if p.dim() > 1 and "shortcut" not in n]
+
+        losses = train(model, (X, y), batch_size=4, optimizer=torch.optim.SGD(model.parameters(), lr=0.05),
+                       on_step=record)
+        runs[name] = {"loss": losses, "norms": norms}
+        assert len(losses) == 3 and len(norms[0]) == 8              # 6n + 2 weight layers, n = 1
+    fig = FE.grad_flow_figure(runs, 8)
+    first = fig.axes[0].lines
+    assert [line.get_label() for line in first] == ["プレーン", "残差接続あり"]
+    assert list(first[0].get_ydata()) == runs["プレーン"]["norms"][0]
+    assert list(fig.axes[1].lines[1].get_ydata()) == runs["残差接続あり"]["norms"][2]
+    assert fig.axes[1].get_title() == "8 層: 3 ステップ目"
 
 
 # ---------------------------------------------------------------- BN and dropout

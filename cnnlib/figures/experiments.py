@@ -1,9 +1,10 @@
-"""Figures of the small training experiments of chapters 4-6 (runs from cnnlib.nn.experiments)."""
+"""Figures of the small training experiments of chapters 4-6 (chapter 4 records its runs in the
+page with the book's loop; chapters 5-6's come from cnnlib.nn.experiments)."""
 import matplotlib.pyplot as plt
 import numpy as np
 
 from ..checks import check_int
-from ..nn.experiments import _DROPOUT_KEYS, PLAIN, RESIDUAL, _check_runs
+from ..nn.experiments import _DROPOUT_KEYS, _check_runs
 from ..scratch.train import smooth as moving_average
 
 __all__ = ["grad_flow_figure", "bn_lr_figure", "dropout_figure"]
@@ -12,16 +13,20 @@ __all__ = ["grad_flow_figure", "bn_lr_figure", "dropout_figure"]
 def grad_flow_figure(runs, depth):
     """Per-layer gradient norms at the first and last step, and the loss, plain vs residual.
 
+    ``runs`` is ``{name: {"loss": [loss per step], "norms": {step: [norm per layer]}}}`` for the
+    two nets, the plain one first (drawn red) and the residual one second (blue), with the
+    weight-gradient norms (input side first) recorded at step 0 and at the last step.
+
     本書: 第4章
     """
-    _check_runs(runs, ("loss", "norms"), "grad_flow_runs")
+    steps = _check_grad_runs(runs)
+    depth = check_int(depth, "depth", 1)
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
-    colors = {PLAIN: "#c62828", RESIDUAL: "#1565c0"}
-    steps = len(next(iter(runs.values()))["loss"])
+    colors = dict(zip(runs, ("#c62828", "#1565c0")))
     for ax, step, title in [(axes[0], 0, "初期化直後"), (axes[1], steps - 1, f"{steps} ステップ目")]:
         for name, rec in runs.items():
-            g = rec["norms"][step]
-            ax.plot(range(1, len(g) + 1), g, marker=".", color=colors[name], label=name)
+            norms = rec["norms"][step]
+            ax.plot(range(1, len(norms) + 1), norms, marker=".", color=colors[name], label=name)
         ax.set(yscale="log", xlabel="層（入力側 → 出力側）", ylabel="重みの勾配のノルム",
                title=f"{depth} 層: {title}")
         ax.legend()
@@ -35,6 +40,27 @@ def grad_flow_figure(runs, depth):
     axes[2].legend(loc="lower left")
     fig.tight_layout()
     return fig
+
+
+def _check_grad_runs(runs):
+    """The number of steps of ``runs`` after checking its layout (see ``grad_flow_figure``)."""
+    layout = "{name: {'loss': [...], 'norms': {step: [...]}}} for a plain and a residual net"
+    if not (isinstance(runs, dict) and len(runs) == 2):
+        raise TypeError(f"runs must be a dict {layout}; got {runs!r:.60}")
+    for name, rec in runs.items():
+        if not (isinstance(rec, dict) and {"loss", "norms"} <= set(rec)
+                and isinstance(rec["norms"], dict) and len(rec["loss"]) >= 1):
+            raise ValueError(f"runs[{name!r}] must hold 'loss' (one value per step) and 'norms' "
+                             f"({{step: [norm per layer]}}); got {rec!r:.60}")
+        steps = len(rec["loss"])
+        if set(rec["norms"]) != {0, steps - 1}:
+            raise ValueError(f"runs[{name!r}]['norms'] must hold the first and the last step, "
+                             f"{sorted({0, steps - 1})}, of its {steps} losses; got steps "
+                             f"{sorted(rec['norms'])}")
+    if len({len(rec["loss"]) for rec in runs.values()}) != 1:
+        raise ValueError(f"runs must hold the same number of steps for both nets; got "
+                         f"{[len(rec['loss']) for rec in runs.values()]}")
+    return steps
 
 
 def bn_lr_figure(results, smooth=20):

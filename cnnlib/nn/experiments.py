@@ -1,8 +1,6 @@
-"""Small training experiments of chapters 4-6, each as data; the figures are in
+"""Small training experiments of chapters 5-6, each as data; the figures are in
 ``cnnlib.figures.experiments``.
 
-- gradient flow: per-layer weight-gradient norms of a plain net against the same net
-  with residual connections (``grad_flow_runs`` / ``grad_flow_figure``);
 - batch norm: per-step loss with and without BN at several learning rates
   (``bn_lr_runs`` / ``bn_lr_figure``);
 - dropout: train and validation accuracy (eval mode) per epoch for several drop rates and seeds,
@@ -15,60 +13,12 @@ import torch
 from tqdm.auto import tqdm
 
 from . import models as M
-from ..checks import check_int, check_ints, check_number, check_numbers
-from ..torch_checks import check_module, check_tensor_pair
+from ..checks import check_int, check_ints, check_numbers
+from ..torch_checks import check_tensor_pair
 from .train import evaluate, fit
 from ..utils import set_seed
 
-__all__ = ["weight_grad_norms", "grad_flow_runs", "bn_lr_runs", "dropout_runs", "dropout_table"]
-
-PLAIN, RESIDUAL = "プレーン", "残差接続あり"
-
-
-def weight_grad_norms(model):
-    """Gradient norm of every conv/linear weight on the main path, input side first.
-
-    本書: 章のコードからは直接使いません
-    """
-    check_module(model)
-    return [p.grad.norm().item() for name, p in model.named_parameters()
-            if p.dim() > 1 and "shortcut" not in name and p.grad is not None]
-
-
-def grad_flow_runs(X, y, depth=56, widths=(8, 16, 32), steps=50, batch_size=32, lr=0.05,
-                   seed=0, device=None):
-    """Train a plain and a residual CIFAR-style ResNet for ``steps`` SGD steps on (X, y).
-
-    Returns ``{name: {"loss": [...], "norms": {step: [...]}}}`` with the weight-gradient
-    norms at the first and the last step (float32, no autocast).
-
-    本書: 第4章
-    """
-    if check_int(depth, "depth", 8, kind="an int 6n + 2") < 8 or (depth - 2) % 6:
-        raise ValueError(f"depth must be 6n + 2 (8, 14, 20, ..., 56); got {depth!r}")
-    X, y = check_tensor_pair((X, y), "(X, y)")
-    steps, batch_size = check_int(steps, "steps", 1), check_int(batch_size, "batch_size", 1)
-    check_number(lr, "lr", 0, open_min=True)
-    if len(X) < steps * batch_size:
-        raise ValueError(f"need steps * batch_size = {steps * batch_size} images; got {len(X)}")
-    n = (depth - 2) // 6
-    runs = {}
-    for residual in tqdm((False, True), desc=f"プレーン → 残差接続あり（シード {seed}）"):
-        set_seed(seed)
-        model = M.ResNet((n,) * 3, widths, num_classes=10, in_channels=X.shape[1], stem="cifar",
-                         residual=residual)
-        record = {"loss": [], "norms": {}}
-
-        def on_batch(info, record=record):
-            record["loss"].append(info["loss"])
-            if info["step"] in (0, steps - 1):
-                record["norms"][info["step"]] = weight_grad_norms(info["model"])
-
-        fit(model, (X[:steps * batch_size], y[:steps * batch_size]), epochs=1,
-            batch_size=batch_size, optimizer=lambda p: torch.optim.SGD(p, lr=lr, momentum=0.9),
-            amp=None, seed=seed, on_batch=on_batch, device=device, progress=False)
-        runs[RESIDUAL if residual else PLAIN] = record
-    return runs
+__all__ = ["bn_lr_runs", "dropout_runs", "dropout_table"]
 
 
 def bn_lr_runs(train, test, lrs, epochs=2, batch_size=64, widths=(16, 32, 64), seed=0,

@@ -324,7 +324,7 @@ class ResNet(nn.Module):
     first halves the resolution. ``stem='imagenet'`` is conv7x7/2 + max pool 3x3/2
     (for 224x224), ``stem='cifar'`` a single conv3x3 (for 32x32).
 
-    本書: 章のコードからは直接使いません
+    本書: 第4章
     """
 
     def __init__(self, blocks, widths, num_classes=1000, in_channels=3, stem="imagenet",
