@@ -42,6 +42,8 @@ def test_filter_net_init_scale_and_shapes():
     assert abs(small.layers[0].params["W"].std() - 0.01) < 0.002
     assert abs(he.layers[0].params["W"].std() - np.sqrt(2 / 25)) < 0.05
     assert small.forward(np.zeros((2, 1, 28, 28), np.float32)).shape == (2, 10)
+    assert np.allclose(small.layers[0].params["W"] / 0.01, he.layers[0].params["W"] / np.sqrt(2 / 25),
+                       rtol=1e-5, atol=1e-5)                           # same pattern, only scaled
     assert not np.array_equal(small.layers[0].params["W"], scratch.filter_net(5, 16, init_std=0.01, seed=4)
                               .layers[0].params["W"])
 

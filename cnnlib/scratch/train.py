@@ -140,7 +140,8 @@ def filter_net(kernel_size=5, filters=16, init_std=None, num_classes=10, seed=0)
     CNN for 28x28 MNIST whose first-layer filters are easy to look at.
 
     ``init_std=None`` keeps the He initialisation; a number draws the conv weights from
-    N(0, init_std**2) instead (ゼロから作る uses 0.01).
+    N(0, init_std**2) instead (ゼロから作る uses 0.01): the same random pattern for the same seed,
+    only scaled, so the two starts differ in size alone.
 
     本書: 第3章
     """
