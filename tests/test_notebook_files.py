@@ -1,7 +1,10 @@
 """The committed chapter notebooks themselves: valid nbformat 4.5, every cell with its own id,
 and no outputs (the build executes them)."""
+import ast
+import io
 import json
 import re
+import tokenize
 from pathlib import Path
 
 import nbformat
@@ -76,3 +79,46 @@ def test_the_order_check_can_fail():
                                 md("{eval}`g.a` {eval}`g.b_2`")]) == []
     assert len(eval_order_problems([md("{eval}`g.a`"), code("g.a = 1")])) == 1
     assert len(eval_order_problems([code("a = 1"), md("{eval}`a + 1`")])) == 1
+
+
+
+def _functions(text, names):
+    """{name: (ast.dump of the function without its docstring, its comments)} for names in text."""
+    lines, out = text.splitlines(), {}
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.FunctionDef) and node.name in names:
+            body = node.body
+            if (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                    and isinstance(body[0].value.value, str)):
+                body = body[1:]
+            code = ast.dump(ast.Module(body=[*node.decorator_list, *body], type_ignores=[]))
+            start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            src = "\n".join(lines[start - 1:node.end_lineno]) + "\n"
+            comments = [t.string for t in tokenize.generate_tokens(io.StringIO(src).readline)
+                        if t.type == tokenize.COMMENT]
+            out[node.name] = (code, comments)
+    return out
+
+
+def test_chapter_3_writes_out_the_books_training_loop_exactly():
+    """Chapter 3 shows train and accuracy; chapters 4-6 import them from cnnlib.nn.loop: the same
+    code and comments (docstrings aside: their 本書 line belongs to the library)."""
+    import cnnlib.nn.loop as loop
+    path = next(p for p in CHAPTERS if p.name.startswith("03_"))
+    cells = ["".join(c["source"]) for c in json.loads(path.read_text(encoding="utf-8"))["cells"]
+             if c["cell_type"] == "code" and re.search(r"^def train\(", "".join(c["source"]), re.M)]
+    assert len(cells) == 1, "chapter 3 must define train (and accuracy) in exactly one code cell"
+    names = ("train", "accuracy")
+    page = _functions(cells[0], names)
+    assert set(page) == set(names), f"the cell defines {sorted(page)}, not both of {names}"
+    assert page == _functions(Path(loop.__file__).read_text(encoding="utf-8"), names), \
+        "chapter 3's train/accuracy differ from cnnlib.nn.loop's (code or comments)"
+
+
+def test_the_loop_comparison_can_fail():
+    f = lambda s: _functions(s, ("train",))  # noqa: E731
+    base = f("def train(x):\n    \'\'\'doc\'\'\'\n    return x + 1  # add\n")
+    assert base == f("def train(x):\n    \'\'\'other\'\'\'\n    return x + 1  # add\n")
+    assert base != f("def train(x):\n    return x - 1  # add\n")
+    assert base != f("def train(x):\n    return x + 1  # plus\n")
+    assert base != f("@torch.no_grad()\ndef train(x):\n    return x + 1  # add\n")

@@ -3,10 +3,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..checks import check_array, check_int
-from ..scratch.train import smooth
+from ..scratch.train import neighbour_correlation_per_filter, relative_change, smooth
 
-__all__ = ["plot_history", "filter_mosaic", "plot_filter_mosaic", "plot_maps", "digit_row",
-           "show_digit"]
+__all__ = ["plot_history", "filter_mosaic", "plot_filter_mosaic", "plot_filters_before_after",
+           "plot_maps", "digit_row", "show_digit"]
 
 
 def plot_history(histories, steps_per_epoch, window=50):
@@ -71,6 +71,43 @@ def plot_filter_mosaic(W, title, max_in=8):
     ax.set_yticks([])
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
+    return fig
+
+
+def plot_filters_before_after(W0, W, title, ncols=8):
+    """The same single-channel filters before (W0) and after (W) training, (F, 1, k, k) each.
+
+    Each block has one colour scale for all its filters (red = positive, blue = negative), stated
+    in the block's title and its colour bar. Under every filter: its neighbour correlation
+    (``neighbour_correlation_per_filter``), and after training also ``relative_change``.
+
+    本書: 第3章
+    """
+    W0 = check_array(W0, "W0", 4, "(F, 1, k, k)", finite=True).astype(np.float64)
+    W = check_array(W, "W", 4, "(F, 1, k, k)", finite=True).astype(np.float64)
+    if W0.shape[1] != 1 or W.shape != W0.shape:
+        raise ValueError(f"W0 and W must be single-channel filters (F, 1, k, k) of one shape; got "
+                         f"{W0.shape} and {W.shape}")
+    ncols = min(check_int(ncols, "ncols", 1), len(W))
+    nrows = -(-len(W) // ncols)
+    nc0, nc1 = neighbour_correlation_per_filter(W0), neighbour_correlation_per_filter(W)
+    change = relative_change(W0, W)
+    fig = plt.figure(figsize=(1.15 * ncols + 1.2, 2 * (1.25 * nrows + 0.4)))
+    blocks = fig.subfigures(2, 1)
+    cmap = plt.get_cmap("RdBu_r")
+    for block, name, V, nc in ((blocks[0], "学習前", W0, nc0), (blocks[1], "学習後", W, nc1)):
+        lim = float(np.abs(V).max()) or 1.0
+        axes = block.subplots(nrows, ncols, squeeze=False,
+                              gridspec_kw=dict(hspace=0.45, wspace=0.15, top=0.86, bottom=0.1))
+        for ax in axes.flat:
+            ax.axis("off")
+        for f, ax in enumerate(axes.flat[:len(V)]):
+            im = ax.imshow(V[f, 0], cmap=cmap, vmin=-lim, vmax=lim, interpolation="nearest")
+            label = f"隣接 {nc[f]:.2f}" + (f"\n変化 {change[f]:.1f}" if V is W else "")
+            ax.text(0.5, -0.06, label, transform=ax.transAxes, ha="center", va="top", fontsize=7.5)
+        block.colorbar(im, ax=axes, shrink=0.8, pad=0.02)
+        block.suptitle(f"{name}（色の目盛り ±{lim:.2g}、この段の全フィルタで共通）", fontsize=10)
+    fig.suptitle(title, fontsize=11, y=1.02)
     return fig
 
 

@@ -7,8 +7,9 @@ from tqdm.auto import tqdm
 from . import layers as L
 from ..checks import check_array, check_int, check_ints, check_number
 
-__all__ = ["evaluate_numpy", "fit_numpy", "small_cnn", "mlp", "mlp_like", "feature_maps",
-           "neighbour_correlation", "smooth"]
+__all__ = ["evaluate_numpy", "fit_numpy", "small_cnn", "filter_net", "mlp", "mlp_like",
+           "feature_maps", "neighbour_correlation", "neighbour_correlation_per_filter",
+           "random_neighbour_correlation", "relative_change", "minority_sign_share", "smooth"]
 
 def _check_data(model, X, y, names=("X", "y")):
     """Raise unless X is an ndarray batch the model takes and y its integer class labels."""
@@ -134,6 +135,29 @@ def small_cnn(kernel_size=3, channels=(8, 16), hidden=None, num_classes=10, seed
     return L.Sequential(*net, input_shape=(1, 28, 28))
 
 
+def filter_net(kernel_size=5, filters=16, init_std=None, num_classes=10, seed=0):
+    """conv (``filters`` kernels, 'same' padding) -> ReLU -> 2x2 max pool -> linear: a one-layer
+    CNN for 28x28 MNIST whose first-layer filters are easy to look at.
+
+    ``init_std=None`` keeps the He initialisation; a number draws the conv weights from
+    N(0, init_std**2) instead (ゼロから作る uses 0.01): the same random pattern for the same seed,
+    only scaled, so the two starts differ in size alone.
+
+    本書: 第3章
+    """
+    if check_int(kernel_size, "kernel_size", 1) % 2 == 0:
+        raise ValueError(f"kernel_size must be odd (for 'same' padding); got {kernel_size}")
+    filters, num_classes = check_int(filters, "filters", 1), check_int(num_classes, "num_classes", 1)
+    seed = check_int(seed, "seed", 0)
+    conv = L.Conv2d(1, filters, kernel_size, padding=kernel_size // 2, seed=seed)
+    if init_std is not None:
+        std = check_number(init_std, "init_std", 0, open_min=True)
+        shape = conv.params["W"].shape
+        conv.params["W"] = (np.random.default_rng(seed).standard_normal(shape) * std).astype(np.float32)
+    return L.Sequential(conv, L.ReLU(), L.MaxPool2d(2), L.Flatten(),
+                        L.Linear(filters * 14 * 14, num_classes, seed=seed + 1), input_shape=(1, 28, 28))
+
+
 def mlp(hidden, in_features=784, num_classes=10, seed=0):
     """Flatten -> (Linear -> ReLU) per hidden width -> Linear.
 
@@ -203,6 +227,57 @@ def neighbour_correlation(W):
         raise ValueError(f"W must hold kernels of at least 2 pixels that are not constant (the "
                          f"correlation is undefined otherwise); got shape {W.shape}")
     return float(np.corrcoef(a, b)[0, 1])
+
+
+def neighbour_correlation_per_filter(W):
+    """``neighbour_correlation`` of each filter of W (F, C, k, k) on its own: an array (F,).
+
+    本書: 第3章
+    """
+    W = check_array(W, "W", 4, "(F, C, k, k)", finite=True)
+    return np.array([neighbour_correlation(W[f:f + 1]) for f in range(W.shape[0])])
+
+
+def random_neighbour_correlation(kernel_size, draws=1000, seed=0):
+    """``neighbour_correlation`` of ``draws`` single random filters (1, 1, k, k) with independent
+    normal weights: the values that chance alone gives (any weight scale gives the same).
+
+    本書: 第3章
+    """
+    k, draws = check_int(kernel_size, "kernel_size", 2), check_int(draws, "draws", 2)
+    rng = np.random.default_rng(check_int(seed, "seed", 0))
+    return np.array([neighbour_correlation(rng.standard_normal((1, 1, k, k))) for _ in range(draws)])
+
+
+def relative_change(W0, W):
+    """How far each filter moved from its initial value: ||W[f] - W0[f]|| / ||W0[f]||, an array (F,).
+
+    本書: 第3章
+    """
+    W0 = check_array(W0, "W0", 4, "(F, C, k, k)", finite=True).astype(np.float64)
+    W = check_array(W, "W", 4, "(F, C, k, k)", finite=True).astype(np.float64)
+    if W.shape != W0.shape:
+        raise ValueError(f"W must have the shape of W0 {W0.shape}; got {W.shape}")
+    norm0 = np.linalg.norm(W0.reshape(len(W0), -1), axis=1)
+    if not norm0.all():
+        raise ValueError(f"W0 must have no all-zero filter (the relative change is undefined); "
+                         f"filters {np.flatnonzero(norm0 == 0).tolist()} are zero")
+    return np.linalg.norm((W - W0).reshape(len(W), -1), axis=1) / norm0
+
+
+def minority_sign_share(W):
+    """For each filter of W (F, C, k, k), the share of its total |weight| that has the rarer sign:
+    about 0 for a one-signed blob, up to 0.5 when positive and negative parts weigh the same.
+
+    本書: 第3章
+    """
+    W = check_array(W, "W", 4, "(F, C, k, k)", finite=True).astype(np.float64).reshape(len(W), -1)
+    total = np.abs(W).sum(axis=1)
+    if not total.all():
+        raise ValueError(f"W must have no all-zero filter; filters "
+                         f"{np.flatnonzero(total == 0).tolist()} are zero")
+    pos, neg = np.clip(W, 0, None).sum(axis=1), -np.clip(W, None, 0).sum(axis=1)
+    return np.minimum(pos, neg) / total
 
 
 def smooth(values, window=50):
