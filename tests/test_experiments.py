@@ -164,6 +164,8 @@ def test_dropout_figure_draws_mean_and_band_per_p():
     assert np.allclose(acc.lines[3].get_ydata(), mean_val)
     assert list(acc.lines[3].get_xdata()) == [2, 4]
     assert len(acc.collections) == 4                      # a min-max band per curve
+    lowest = min(min(r["train_acc"].min(), r["val_acc"].min()) for r in runs.values())
+    assert lowest - 0.02 <= acc.get_ylim()[0] <= lowest and acc.get_ylim()[1] > 1
 
 
 def test_show_source_displays_highlighted_code(monkeypatch):

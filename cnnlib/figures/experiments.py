@@ -99,7 +99,8 @@ def dropout_figure(runs, title):
                           for r in rs], dtype=float)
             ax.plot(e, v.mean(0), color=c, ls=ls, label=label)
             ax.fill_between(e, v.min(0), v.max(0), color=c, alpha=0.15, lw=0)
-    axes[0].set(title="正解率（破線: 訓練、実線: 検証）", ylim=(0.8, 1.005))
+    lowest = min(min(np.min(r["train_acc"]), np.min(r["val_acc"])) for r in runs.values())
+    axes[0].set(title="正解率（破線: 訓練、実線: 検証）", ylim=(np.floor(lowest * 100 - 0.5) / 100, 1.005))
     axes[1].set(title="訓練正解率 − 検証正解率（過学習の度合い）")
     axes[2].set(title="検証損失")
     for ax in axes:
