@@ -41,11 +41,6 @@ def cifar(n=8, size=8):
             torch.arange(n) % 4)
 
 
-def mnistlike(n=8):
-    g = torch.Generator().manual_seed(0)
-    return torch.rand(n, 1, 8, 8, generator=g), torch.arange(n) % 10
-
-
 def hist(accs=(0.5, 0.8, 0.9)):
     h = T.History()
     for e, a in enumerate(accs, 1):
@@ -157,10 +152,9 @@ def _lookahead_ends_on_average():
 
 # ---------------------------------------------------------------- cnnlib.nn.experiments
 def _runs(**extra):
-    """dropout_runs' result for p = 0 and seed 0: three evaluations."""
+    """Chapter 6's runs for p = 0 and seed 0: three evaluations."""
     return {(0.0, 0): {"epoch": np.arange(1, 4), "train_acc": np.ones(3), "val_acc": np.ones(3),
-                       "val_loss": np.ones(3), "train_loss": np.ones(3), "test_acc": 1.0,
-                       "test_loss": 1.0, **extra}}
+                       "val_loss": np.ones(3), "test_acc": 1.0, **extra}}
 
 
 CASES += table("cnnlib", [
@@ -178,39 +172,38 @@ CASES += table("cnnlib", [
     ("figures.experiments.grad_flow_figure", "depth 0", lambda: FE.grad_flow_figure(
         {"a": {"loss": [1.0], "norms": {0: [1.0]}}, "b": {"loss": [1.0], "norms": {0: [1.0]}}}, 0), VE,
      "depth", ">= 1"),
-    ("nn.experiments.bn_lr_runs", "no lrs", lambda: E.bn_lr_runs(mnistlike(), mnistlike(), []), TV,
-     "lrs must be a non-empty list", "[]"),
-    ("nn.experiments.bn_lr_runs", "lr 0", lambda: E.bn_lr_runs(mnistlike(), mnistlike(), [0.1, 0]), VE,
-     "lrs[1]", "> 0"),
-    ("nn.experiments.bn_lr_runs", "numpy data", lambda: E.bn_lr_runs((np.zeros((2, 1, 8, 8)), np.zeros(2)),
-                                                      mnistlike(), [0.1]), TV,
-     "train[0] (X) must be a torch.Tensor", "torch.as_tensor"),
-    ("figures.experiments.bn_lr_figure", "smooth 0", lambda: FE.bn_lr_figure({0: {(0.1, False): {"loss": np.ones(3),
-                                                                              "test_acc": 0.5}}}, 0),
+    ("figures.experiments.bn_lr_figure", "smooth 0", lambda: FE.bn_lr_figure({(0, 0.1, False): {"loss": np.ones(3),
+                                                                              "test_acc": 0.5}}, 0),
      VE, "smooth", ">= 1"),
-    ("figures.experiments.bn_lr_figure", "one seed's runs, not {seed: runs}", lambda: FE.bn_lr_figure(
-        {(0.1, False): {"loss": np.ones(3), "test_acc": 0.5}}), TV, "results must be",
-     "{seed: bn_lr_runs(...)}"),
-    ("figures.experiments.bn_lr_figure", "missing keys", lambda: FE.bn_lr_figure({0: {(0.1, False): {"loss": []}}}),
-     VE,
-     "results[0][(0.1, False)] must hold", "'test_acc'"),
-    ("nn.experiments.dropout_runs", "p 1", lambda: E.dropout_runs(mnistlike(), mnistlike(), [0.0, 1.0]), VE,
-     "ps[1]", "[0, 1)"),
-    ("nn.experiments.dropout_runs", "ps a number", lambda: E.dropout_runs(mnistlike(), mnistlike(), 0.5), TV,
-     "ps must be a non-empty list", "0.5"),
+    ("figures.experiments.bn_lr_figure", "{seed: runs}, not {(seed, lr, bn): run}", lambda: FE.bn_lr_figure(
+        {0: {(0.1, False): {"loss": np.ones(3), "test_acc": 0.5}}}), TV, "runs must be",
+     "{(seed, lr, batch_norm): record}"),
+    ("figures.experiments.bn_lr_figure", "seed a float", lambda: FE.bn_lr_figure(
+        {(0.5, 0.1, False): {"loss": np.ones(3), "test_acc": 0.5}}), TV, "runs must be", "int seeds"),
+    ("figures.experiments.bn_lr_figure", "missing keys", lambda: FE.bn_lr_figure({(0, 0.1, False): {"loss": []}}),
+     VE, "runs[(0, 0.1, False)] must hold", "'test_acc'"),
     ("nn.experiments.dropout_table", "last 0 (would average every epoch)", lambda: E.dropout_table(_runs(), 0),
      VE, "last", "in [1, 3]"),
     ("nn.experiments.dropout_table", "last beyond the epochs", lambda: E.dropout_table(_runs(), 5), VE, "last",
      "in [1, 3]"),
     ("nn.experiments.dropout_table", "means", lambda: E.dropout_table(_runs(), 2)[0.0], None,
      lambda r: {k: v.tolist() for k, v in r.items()} == {
-         "train": [1.0], "val": [1.0], "gap": [0.0], "val_loss": [1.0], "test": [1.0],
-         "test_loss": [1.0]}),
-    ("nn.experiments.dropout_runs", "seeds a number", lambda: E.dropout_runs(mnistlike(), mnistlike(), [0.0],
-                                                              seeds=0), TV, "seeds must be",
-     "list or tuple"),
+         "train": [1.0], "val": [1.0], "gap": [0.0], "val_loss": [1.0], "test": [1.0]}),
+    ("nn.experiments.dropout_table", "empty", lambda: E.dropout_table({}), TV, "runs must be a non-empty dict",
+     "(p, seed)"),
+    ("nn.experiments.dropout_table", "key p only", lambda: E.dropout_table({0.0: _runs()[0.0, 0]}), TV,
+     "keys must be (p, seed) pairs", "0.0"),
+    ("nn.experiments.dropout_table", "no val_loss", lambda: E.dropout_table(
+        {(0.0, 0): {k: v for k, v in _runs()[0.0, 0].items() if k != "val_loss"}}), VE,
+     "runs[(0.0, 0)] must hold", "'val_loss'"),
+    ("nn.experiments.dropout_table", "lengths differ", lambda: E.dropout_table(_runs(val_acc=np.ones(2))), VE,
+     "one value per evaluation", "'val_acc': 2"),
+    ("nn.experiments.dropout_table", "runs evaluated unequally", lambda: E.dropout_table(
+        {**_runs(), (0.0, 1): {**_runs()[0.0, 0], **{k: np.ones(2) for k in ("epoch", "train_acc", "val_acc",
+                                                                             "val_loss")}}}), VE,
+     "evaluated equally often", "[2, 3]"),
     ("figures.experiments.dropout_figure", "not runs", lambda: FE.dropout_figure([1, 2], "t"), TV, "runs must be",
-     "dropout_runs"),
+     "{(p, seed): record}"),
 ])
 
 # ---------------------------------------------------------------- cnnlib.nn.architectures

@@ -13,7 +13,6 @@ from cnnlib.figures import experiments as FE  # noqa: E402
 from cnnlib.nn import architectures as A  # noqa: E402
 from cnnlib.nn import experiments as E  # noqa: E402
 from cnnlib.nn import models as M  # noqa: E402
-from cnnlib.nn.train import evaluate  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -91,35 +90,83 @@ def test_grad_flow_figure_draws_what_chapter_4s_loop_records():
 
 
 # ---------------------------------------------------------------- BN and dropout
-def test_bn_lr_runs():
-    train, test = data(32), data(16, seed=1)
-    res = E.bn_lr_runs(train, test, lrs=(0.01,), epochs=1, batch_size=8, widths=(4, 8))
-    assert set(res) == {(0.01, False), (0.01, True)}
-    assert all(len(r["loss"]) == 4 and 0 <= r["test_acc"] <= 1 for r in res.values())
-    fig = FE.bn_lr_figure({0: res, 1: res}, smooth=2)
+def test_bn_lr_figure_draws_every_seed_and_run():
+    # chapter 5's runs, built as the page builds them with the book's loop
+    from cnnlib.nn.loop import accuracy, train
+    (X, y), test = data(32), data(16, seed=1)
+    runs = {}
+    for seed in (0, 1):
+        for bn in (False, True):
+            torch.manual_seed(seed)
+            model = M.SimpleCNN(1, (4, 8), batch_norm=bn, input_size=12)
+            losses = train(model, (X, y), epochs=1, lr=0.01, batch_size=8, seed=seed)
+            runs[seed, 0.01, bn] = {"loss": np.array(losses), "test_acc": accuracy(model, test)}
+    runs[0, 1.0, False] = {"loss": np.array([2.3, np.nan, np.nan]), "test_acc": 0.1}
+    fig = FE.bn_lr_figure(runs, smooth=2)
+    assert [ax.get_title() for ax in fig.axes] == ["学習率 0.01", "学習率 1.0"]
     assert len(fig.axes[0].lines) == 4                    # 2 seeds x (with, without BN)
+    assert [line.get_linestyle() for line in fig.axes[0].lines] == ["-", "-", "--", "--"]
+    assert len(fig.axes[1].lines) == 1 and "NaN" in fig.axes[1].get_legend().get_texts()[0].get_text()
+    assert len(fig.axes[0].lines[0].get_xdata()) == 4 - 2 + 1     # 4 steps, moving average of 2
+    short = FE.bn_lr_figure({(0, 0.1, True): {"loss": [1.0, 0.5], "test_acc": 0.5}}, smooth=20)
+    assert len(short.axes[0].lines[0].get_xdata()) == 2  # fewer steps than the window: raw losses
 
 
-def test_dropout_runs_and_table():
-    train, val, test = data(24), data(16, seed=1), data(20, seed=2)
-    runs = E.dropout_runs(train, val, ps=(0.0, 0.5), seeds=(0, 1), hidden=(16,), epochs=5,
-                          batch_size=8, eval_every=2, test=test)
-    assert set(runs) == {(0.0, 0), (0.0, 1), (0.5, 0), (0.5, 1)}
-    r = runs[0.5, 1]
-    assert list(r["epoch"]) == [2, 4, 5] and len(r["train_acc"]) == len(r["val_loss"]) == 3
-    assert r["test_acc"] == pytest.approx(evaluate(r["model"], test)["acc"])
-    assert not np.array_equal(runs[0.5, 0]["val_loss"], runs[0.5, 1]["val_loss"])   # seeds differ
+def _dropout_runs(ps=(0.0, 0.5), seeds=(0, 1), epochs=4, every=2):
+    """Chapter 6's runs, built as the page builds them with the book's loop (tiny data)."""
+    from cnnlib.nn.loop import accuracy, train
+    (X, y), val, test = data(24), data(16, seed=1), data(20, seed=2)
+    runs = {}
+    for p in ps:
+        for seed in seeds:
+            torch.manual_seed(seed)
+            model = M.MLP(144, (16,), 10, dropout=p)
+            opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+            rec = {"epoch": [], "train_acc": [], "val_acc": [], "val_loss": []}
+            for done in range(every, epochs + 1, every):
+                train(model, (X, y), epochs=every, batch_size=8, optimizer=opt, seed=1000 * seed + done)
+                rec["epoch"].append(done)
+                rec["train_acc"].append(accuracy(model, (X, y)))
+                rec["val_acc"].append(accuracy(model, val))
+                with torch.no_grad():
+                    rec["val_loss"].append(torch.nn.functional.cross_entropy(model(val[0]), val[1]).item())
+            runs[p, seed] = {**{k: np.array(v) for k, v in rec.items()},
+                             "test_acc": accuracy(model, test), "model": model}
+    return runs
+
+
+def test_dropout_table_averages_the_last_evaluations_per_seed():
+    runs = _dropout_runs()
     table = E.dropout_table(runs, last=2)
+    assert set(table) == {0.0, 0.5} and all(len(v) == 2 for v in table[0.5].values())
+    r = runs[0.5, 1]
     assert table[0.5]["val"][1] == pytest.approx(r["val_acc"][-2:].mean())
     assert table[0.5]["gap"][1] == pytest.approx((r["train_acc"] - r["val_acc"])[-2:].mean())
-    assert table[0.5]["test"][1] == r["test_acc"] and len(table[0.0]["train"]) == 2
-    again = E.dropout_runs(train, val, ps=(0.5,), seeds=(1,), hidden=(16,), epochs=5, batch_size=8,
-                           eval_every=2)
-    assert np.array_equal(again[0.5, 1]["val_loss"], r["val_loss"]) and again[0.5, 1]["test_acc"] is None
-    assert np.isnan(E.dropout_table(again)[0.5]["test"]).all()
-    FE.dropout_figure(runs, "t")
-    with pytest.raises(ValueError, match="eval_every"):
-        E.dropout_runs(train, val, ps=(0.0,), eval_every=0)
+    assert table[0.5]["val_loss"][1] == pytest.approx(r["val_loss"][-2:].mean())
+    assert table[0.5]["test"][1] == r["test_acc"]
+    assert E.dropout_table(runs)[0.0]["train"][0] == pytest.approx(runs[0.0, 0]["train_acc"][-1])   # last=1
+    hand = {(0.3, 0): {"epoch": [1, 2], "train_acc": [0.5, 1.0], "val_acc": [0.25, 0.75],
+                       "val_loss": [2.0, 1.0], "test_acc": None}}
+    row = E.dropout_table(hand, last=2)[0.3]
+    assert row["train"].tolist() == [0.75] and row["gap"].tolist() == [0.25]
+    assert row["val_loss"].tolist() == [1.5] and np.isnan(row["test"]).all()
+    uneven = {**hand, (0.3, 1): {**hand[0.3, 0], "epoch": [1], "train_acc": [1.0], "val_acc": [1.0],
+                                 "val_loss": [1.0]}}
+    with pytest.raises(ValueError, match="equally often"):
+        E.dropout_table(uneven)
+
+
+def test_dropout_figure_draws_mean_and_band_per_p():
+    runs = _dropout_runs()
+    fig = FE.dropout_figure(runs, "t")
+    acc, gap, loss = fig.axes[:3]
+    assert len(acc.lines) == 4 and len(gap.lines) == len(loss.lines) == 2    # train + val per p
+    mean_val = np.mean([runs[0.5, s]["val_acc"] for s in (0, 1)], axis=0)
+    assert np.allclose(acc.lines[3].get_ydata(), mean_val)
+    assert list(acc.lines[3].get_xdata()) == [2, 4]
+    assert len(acc.collections) == 4                      # a min-max band per curve
+    lowest = min(min(r["train_acc"].min(), r["val_acc"].min()) for r in runs.values())
+    assert lowest - 0.02 <= acc.get_ylim()[0] <= lowest and acc.get_ylim()[1] > 1
 
 
 def test_show_source_displays_highlighted_code(monkeypatch):

@@ -4,7 +4,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..checks import check_int
-from ..nn.experiments import _DROPOUT_KEYS, _check_runs
+from ..nn.experiments import _check_dropout_runs
 from ..scratch.train import smooth as moving_average
 
 __all__ = ["grad_flow_figure", "bn_lr_figure", "dropout_figure"]
@@ -63,33 +63,38 @@ def _check_grad_runs(runs):
     return steps
 
 
-def bn_lr_figure(results, smooth=20):
+def bn_lr_figure(runs, smooth=20):
     """One panel per learning rate: moving-average training loss with and without BN.
 
-    ``results`` is ``{seed: bn_lr_runs(...)}``; every seed is drawn (first seed solid, then
-    dashed, dotted, ...), so the figure shows how much the runs differ.
+    ``runs`` is chapter 5's ``{(seed, lr, batch_norm): {"loss": per-step losses, "test_acc":
+    float}}``; every seed is drawn (first seed solid, then dashed, dotted, ...), so the figure
+    shows how much the runs differ.
 
     本書: 第5章
     """
-    if not (isinstance(results, dict) and results
-            and all(isinstance(seed, int) for seed in results)):
-        raise TypeError(f"results must be a non-empty dict {{seed: bn_lr_runs(...)}} (int seeds); "
-                        f"got {results!r:.60}")
-    for seed, by_run in results.items():
-        _check_runs(by_run, ("loss", "test_acc"), "bn_lr_runs", f"results[{seed}]")
+    if not (isinstance(runs, dict) and runs
+            and all(isinstance(k, tuple) and len(k) == 3 and isinstance(k[0], int) for k in runs)):
+        raise TypeError(f"runs must be a non-empty dict {{(seed, lr, batch_norm): record}} (int "
+                        f"seeds) as chapter 5's loop builds it; got {runs!r:.60}")
+    for key, r in runs.items():
+        if not (isinstance(r, dict) and {"loss", "test_acc"} <= set(r)):
+            raise ValueError(f"runs[{key!r}] must hold ['loss', 'test_acc']")
     smooth = check_int(smooth, "smooth", 1)
-    first = next(iter(results.values()))
-    lrs = sorted({lr for lr, _ in first})
-    fig, axes = plt.subplots(1, len(lrs), figsize=(5.5 * len(lrs), 3.8 + 0.4 * len(results)),
+    seeds = list(dict.fromkeys(seed for seed, _, _ in runs))
+    lrs = sorted({lr for _, lr, _ in runs})
+    fig, axes = plt.subplots(1, len(lrs), figsize=(5.5 * len(lrs), 3.8 + 0.4 * len(seeds)),
                              sharey=True, squeeze=False)
     styles = ("-", "--", ":", "-.")
     for ax, lr in zip(axes[0], lrs):
-        for (seed, by_run), ls in zip(results.items(), styles * len(results)):
+        for seed, ls in zip(seeds, styles * len(seeds)):
             for bn, color in ((False, "#c62828"), (True, "#1565c0")):
-                r = by_run[lr, bn]
-                note = "、発散して損失が NaN" if np.isnan(r["loss"]).any() else ""
-                ax.plot(np.arange(smooth, len(r["loss"]) + 1), moving_average(r["loss"], smooth),
-                        color=color, ls=ls,
+                r = runs.get((seed, lr, bn))
+                if r is None:
+                    continue
+                loss = np.asarray(r["loss"], float)
+                note = "、発散して損失が NaN" if np.isnan(loss).any() else ""
+                w = smooth if len(loss) >= smooth else 1     # fewer steps than the window: raw
+                ax.plot(np.arange(w, len(loss) + 1), moving_average(loss, w), color=color, ls=ls,
                         label=f"BN {'あり' if bn else 'なし'}・シード {seed}（テスト正解率 "
                               f"{r['test_acc']:.3f}{note}）")
         ax.set(title=f"学習率 {lr}", xlabel="ステップ", ylim=(0, 3))
@@ -103,10 +108,11 @@ def bn_lr_figure(results, smooth=20):
 def dropout_figure(runs, title):
     """Per p, the mean over seeds (line) and the seeds' range (band) of: accuracy (train dashed,
     validation solid), train - validation accuracy, validation loss; one point per evaluation.
+    ``runs`` is chapter 6's ``{(p, seed): {"epoch", "train_acc", "val_acc", "val_loss", ...}}``.
 
     本書: 第6章
     """
-    _check_runs(runs, _DROPOUT_KEYS, "dropout_runs")
+    _check_dropout_runs(runs)
     fig, axes = plt.subplots(1, 3, figsize=(14, 3.8))
     ps = sorted({p for p, _ in runs})
     for i, p in enumerate(ps):
@@ -115,10 +121,12 @@ def dropout_figure(runs, title):
         curves = [(axes[0], "train_acc", "--", None), (axes[0], "val_acc", "-", f"p = {p}"),
                   (axes[1], "gap", "-", f"p = {p}"), (axes[2], "val_loss", "-", f"p = {p}")]
         for ax, key, ls, label in curves:
-            v = np.array([r["train_acc"] - r["val_acc"] if key == "gap" else r[key] for r in rs])
+            v = np.array([np.subtract(r["train_acc"], r["val_acc"]) if key == "gap" else r[key]
+                          for r in rs], dtype=float)
             ax.plot(e, v.mean(0), color=c, ls=ls, label=label)
             ax.fill_between(e, v.min(0), v.max(0), color=c, alpha=0.15, lw=0)
-    axes[0].set(title="正解率（破線: 訓練、実線: 検証）", ylim=(0.8, 1.005))
+    lowest = min(min(np.min(r["train_acc"]), np.min(r["val_acc"])) for r in runs.values())
+    axes[0].set(title="正解率（破線: 訓練、実線: 検証）", ylim=(np.floor(lowest * 100 - 0.5) / 100, 1.005))
     axes[1].set(title="訓練正解率 − 検証正解率（過学習の度合い）")
     axes[2].set(title="検証損失")
     for ax in axes:
