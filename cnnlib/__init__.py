@@ -24,6 +24,7 @@ nn        models                                                              4,
           cam: Grad-CAM and friends; twin: the torch twin of scratch.train     8; 3
 figures   (the package sets the Japanese font once) images; pooling; scratch  1; 2; 3
           architectures; batchnorm; experiments; training; cam                4; 5; 4-6; 7; 8
+          recipes: the recipe's build-up                                      7
 widgets   convolution; pooling; batchnorm; cifar; gradcam; answers            1; 2; 5; 7; 8; 1-7
 tools     source (show_source); timing; bench                                 1, 3-6; 1, 3, 7, 8; 7
 (top)     claims, prose, utils (``cnnlib.set_seed``, ``cnnlib.get_device``)   1-8

@@ -17,6 +17,7 @@ from cnnlib.figures import cam as FC
 from cnnlib.figures import experiments as FE
 from cnnlib.figures import images as FI
 from cnnlib.figures import pooling as FP
+from cnnlib.figures import recipes as FR
 from cnnlib.figures import scratch as FS
 from cnnlib.figures import training as TP
 from cnnlib.nn import architectures as AR
@@ -252,6 +253,23 @@ CASES += table("cnnlib", [
 
 # ---------------------------------------------------------------- cnnlib.figures.training, cnnlib.figures
 CLASSES = ("a", "b", "c", "d")
+_BUILDUP = {"steps": [{"name": "base"}, {"name": "whiten"}],
+            "runs": [dict(step=st, seed=s, test_acc=0.8, tta_acc=0.81, train_time=10.0, cpu=20.0)
+                     for s in (1, 2) for st in ("base", "whiten")]}
+_LABELS = {"base": "基準", "whiten": "＋白色化", "tta": "＋TTA"}
+CASES += table("cnnlib.figures.recipes", [
+    ("buildup_figure", "the whole JSON file", lambda: FR.buildup_figure({"buildup": _BUILDUP},
+                                                                        _LABELS), TV,
+     "buildup must be the 'buildup' dict", "'runs'"),
+    ("buildup_figure", "a run without cpu", lambda: FR.buildup_figure(
+        {**_BUILDUP, "runs": [{k: v for k, v in r.items() if k != "cpu"}
+                              for r in _BUILDUP["runs"]]}, _LABELS), VE,
+     "every run must have", "'cpu'"),
+    ("buildup_figure", "no label for TTA", lambda: FR.buildup_figure(
+        _BUILDUP, {"base": "a", "whiten": "b"}), VE, "labels must be a dict", "'tta'"),
+    ("buildup_figure", "two panels, a point per seed and step", lambda: FR.buildup_figure(
+        _BUILDUP, _LABELS), None, lambda f: len(f.axes) == 2 and len(f.axes[0].lines) >= 2),
+])
 CASES += table("cnnlib.figures.training", [
     ("class_grid", "per_class 0", lambda: TP.class_grid(*cifar(), CLASSES, per_class=0), VE,
      "per_class", ">= 1"),

@@ -11,8 +11,9 @@ time per epoch, parameters, FLOPs, and the test accuracy at the end.
 
 ``buildup`` trains the steps of ``cnnlib.nn.recipes.BUILDUP`` (the book's recipe with its
 ingredients turned on one at a time) at one epoch budget, each with several seeds, interleaved, and
-records per run the test accuracy with and without flip-translate TTA, the training, wall and
-process CPU time, and /proc/loadavg before and after (results in chapter 7).
+records per run the test accuracy with and without flip-translate TTA (the test set is evaluated
+once, after training), the training, wall and process CPU time (wall and CPU include the
+evaluation), and /proc/loadavg before and after (results in chapter 7).
 
 ``cifar10`` trains the book's recipe at named budgets (``cnnlib.nn.recipes.BOOK_PRESETS``, in bf16
 and fp32) and the lesson's recipe one after the other on the same data and machine, and prints
@@ -477,7 +478,8 @@ def cmd_buildup(args):
     import torch
     from ..data.cifar10 import channel_stats, load_cifar10
     from ..nn.recipes import BOOK_HYP, BOOK_PRESETS, BUILDUP, buildup_hyp, train_book
-    from ..nn.train import configure_threads
+    from ..data.cifar10 import normalizer
+    from ..nn.train import configure_threads, evaluate
     names = [n for n, _ in BUILDUP]
     steps = [t.strip() for t in args.steps.split(",")] if args.steps else names
     unknown = [t for t in steps if t not in names]
@@ -502,6 +504,7 @@ def cmd_buildup(args):
     if args.test_subset:
         te = te.subset(args.test_subset, seed=0)
     mean, std = channel_stats(tr.X)
+    norm = normalizer(mean, std)
     amp = None if args.amp == "fp32" else args.amp
     print(f"data: {tr.source}, train {len(tr)}, test {len(te)}; torch {torch.__version__}, "
           f"{n_threads} threads; {len(steps)} steps x {len(seeds)} seeds", flush=True)
@@ -520,10 +523,11 @@ def cmd_buildup(args):
     for seed, name in buildup_plan(steps, seeds):
         load_before = _proc_loadavg()
         w0, c0 = time.perf_counter(), time.process_time()
-        _, h = train_book((tr.X, tr.y), (te.X, te.y), mean=mean, std=std, hyp=hyps[name], amp=amp,
-                          seed=seed, progress=False, tta="flip-translate")
-        r = dict(step=name, seed=seed, test_acc=h["test_acc"][-1], tta_acc=h.tta["acc"],
-                 train_loss=h["train_loss"], test_acc_per_epoch=h["test_acc"],
+        model, h = train_book((tr.X, tr.y), None, mean=mean, std=std, hyp=hyps[name], amp=amp,
+                              seed=seed, progress=False)           # the test set once, at the end
+        acc, tta = (evaluate(model, (te.X, te.y), prepare=norm, amp=amp, tta=t)["acc"]
+                    for t in (None, "flip-translate"))
+        r = dict(step=name, seed=seed, test_acc=acc, tta_acc=tta, train_loss=h["train_loss"],
                  train_time=h["time"][-1], wall=time.perf_counter() - w0,
                  cpu=time.process_time() - c0, loadavg_before=load_before,
                  loadavg_after=_proc_loadavg())
