@@ -65,7 +65,7 @@ def buildup_hyp(step, base=None):
     """Hyperparameters of build-up step ``step`` (a name in ``BUILDUP`` or its index): ``base``
     (default ``BOOK_HYP``) with the ingredients after ``step`` turned off.
 
-    本書: 章のコードからは直接使いません
+    本書: 第7章
     """
     names = [n for n, _ in BUILDUP]
     if isinstance(step, str) and step in names:
@@ -101,7 +101,7 @@ def triangle(total, start=0.2, peak_at=0.23, end=0.07):
 def book_optimizer(model, hyp, batch_size):
     """Nesterov SGD in airbench's decoupled form (mean loss, so the LR is scaled by the batch).
 
-    本書: 章のコードからは直接使いません
+    本書: 第7章
     """
     check_module(model)
     batch_size = check_int(batch_size, "batch_size", 1)
@@ -130,7 +130,7 @@ def book_optimizer(model, hyp, batch_size):
 class Lookahead:
     """``on_step`` hook: every ``every`` steps after ``start`` pull weights towards their EMA.
 
-    本書: 章のコードからは直接使いません
+    本書: 第7章
     """
 
     def __init__(self, model, total, start=0.3, every=5, decay=0.95, power=3.0):
