@@ -18,13 +18,15 @@ scratch   functional: reference ops (the code the chapters show)              1,
           convmath, pooling: the lessons' maths                               1; 2
 data      mnist, cifar10, images, augment, lessons; balanced_indices          1-8
 nn        models                                                              4, 5, 6, 7
-          architectures; experiments                                          4; 4, 5, 6
+          architectures; experiments (dropout_table)                          4; 6
+          loop: the book's training loop (train, accuracy)                    3, 4, 5, 6
           summarize (``cnnlib.summary``); train                               4, 6, 7; 4-8
           metrics; checkpoints; recipes; transfer                             7; 8; 7, 8; 7
           cam: Grad-CAM and friends; twin: the torch twin of scratch.train     8; 3
 figures   (the package sets the Japanese font once) images; pooling; scratch  1; 2; 3
           geometry: windows, padding, dense-vs-conv, equivariance, volumes   1
           architectures, blocks; batchnorm; experiments; training; cam        4; 5; 4-6; 7; 8
+          recipes: the recipe's build-up                                      7
 widgets   convolution; pooling; batchnorm; cifar; gradcam; answers            1; 2; 5; 7; 8; 1-7
 tools     source (show_source); timing; bench                                 1, 3-6; 1, 3, 7, 8; 7
 (top)     claims, prose, utils (``cnnlib.set_seed``, ``cnnlib.get_device``)   1-8

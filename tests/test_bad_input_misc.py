@@ -20,6 +20,7 @@ from cnnlib.figures import experiments as FE
 from cnnlib.figures import geometry as GEO
 from cnnlib.figures import images as FI
 from cnnlib.figures import pooling as FP
+from cnnlib.figures import recipes as FR
 from cnnlib.figures import scratch as FS
 from cnnlib.figures import training as TP
 from cnnlib.nn import architectures as AR
@@ -104,6 +105,20 @@ CASES = table("cnnlib.nn.recipes", [
      "unknown hyperparameters ['epoch']", "allowed"),
     ("train_book", "seed 'a'", lambda: R.train_book(cifar(), mean=MEAN, std=STD, seed="a"), TV,
      "seed", "an int"),
+    ("train_book", "switch 'yes'", lambda: R.train_book(cifar(), mean=MEAN, std=STD,
+                                                        hyp={"whiten": "yes"}), TV,
+     "hyp['whiten'] must be True or False", "'yes'"),
+    ("train_book", "label smoothing 1", lambda: R.train_book(cifar(), mean=MEAN, std=STD,
+                                                             hyp={"label_smoothing": 1.0}), VE,
+     "hyp['label_smoothing']", "[0, 1)"),
+    ("buildup_hyp", "unknown step", lambda: R.buildup_hyp("tta"), VE,
+     "step must be a name of BUILDUP", "'whiten'"),
+    ("buildup_hyp", "index past the end", lambda: R.buildup_hyp(len(R.BUILDUP)), VE,
+     "step must be a name of BUILDUP", "0..6"),
+    ("buildup_hyp", "base not a dict", lambda: R.buildup_hyp(0, base=[1]), TV,
+     "base must be a dict", "list"),
+    ("buildup_hyp", "last step is the book's recipe", lambda: R.buildup_hyp(-1 % len(R.BUILDUP)),
+     None, lambda h: h == R.BOOK_HYP),
     ("lesson_transforms", "std 0", lambda: R.lesson_transforms(MEAN, (0.2, 0.0, 0.2)), VE,
      "std must be positive", "every channel"),
     ("lesson_loaders", "batch_size 0", lambda: R.lesson_loaders(cifar(), None, batch_size=0), VE,
@@ -235,6 +250,23 @@ CASES += table("cnnlib", [
 
 # ---------------------------------------------------------------- cnnlib.figures.training, cnnlib.figures
 CLASSES = ("a", "b", "c", "d")
+_BUILDUP = {"steps": [{"name": "base"}, {"name": "whiten"}],
+            "runs": [dict(step=st, seed=s, test_acc=0.8, tta_acc=0.81, train_time=10.0, cpu=20.0)
+                     for s in (1, 2) for st in ("base", "whiten")]}
+_LABELS = {"base": "基準", "whiten": "＋白色化", "tta": "＋TTA"}
+CASES += table("cnnlib.figures.recipes", [
+    ("buildup_figure", "the whole JSON file", lambda: FR.buildup_figure({"buildup": _BUILDUP},
+                                                                        _LABELS), TV,
+     "buildup must be the 'buildup' dict", "'runs'"),
+    ("buildup_figure", "a run without cpu", lambda: FR.buildup_figure(
+        {**_BUILDUP, "runs": [{k: v for k, v in r.items() if k != "cpu"}
+                              for r in _BUILDUP["runs"]]}, _LABELS), VE,
+     "every run must have", "'cpu'"),
+    ("buildup_figure", "no label for TTA", lambda: FR.buildup_figure(
+        _BUILDUP, {"base": "a", "whiten": "b"}), VE, "labels must be a dict", "'tta'"),
+    ("buildup_figure", "two panels, a point per seed and step", lambda: FR.buildup_figure(
+        _BUILDUP, _LABELS), None, lambda f: len(f.axes) == 2 and len(f.axes[0].lines) >= 2),
+])
 CASES += table("cnnlib.figures.training", [
     ("class_grid", "per_class 0", lambda: TP.class_grid(*cifar(), CLASSES, per_class=0), VE,
      "per_class", ">= 1"),
@@ -438,6 +470,15 @@ CASES += table("cnnlib.tools.bench", [
      lambda m: "argument --lr: must be a number > 0" in m),
     ("main", "archs --val -1", lambda: _raise_from_cnnlib(lambda: cli("archs", "--val", "-1")),
      None, lambda m: "argument --val: must be an int >= 1" in m),
+    ("cmd_buildup", "not parsed arguments", lambda: B.cmd_buildup({"steps": "base"}), TV,
+     "args must be the argparse.Namespace", "cnnlib.tools.bench buildup"),
+    ("cmd_buildup", "unknown step", lambda: B.main(["buildup", "--steps", "base,tta"]), VE,
+     "--steps must name distinct steps", "'alternating_flip'"),
+    ("main", "buildup --seeds 0", lambda: _raise_from_cnnlib(lambda: cli("buildup", "--seeds",
+                                                                         "0")), None,
+     lambda m: "argument --seeds: must be comma-separated positive ints" in m),
+    ("buildup_plan", "no seeds", lambda: B.buildup_plan(["base"], []), VE,
+     "steps and seeds must be non-empty lists", "[]"),
     ("speedup", "book never reached 80 %", lambda: B.speedup(
         {"t80": None}, {"t80": 100.0, "total_time": 100.0}), VE, "book must be",
      "reached 80 %"),

@@ -73,3 +73,31 @@ def test_bench_archs_interleaves_epochs_and_saves_validation_curves(tiny_cifar, 
         assert r["params"] > 0 and r["mflops"] > 0
     with pytest.raises(ValueError, match="unknown --archs"):
         bench.main(["archs", "--archs", "alexnet"])
+
+
+def test_buildup_plan_reverses_every_other_seed():
+    assert bench.buildup_plan(["a", "b", "c"], [1, 2]) == [
+        (1, "a"), (1, "b"), (1, "c"), (2, "c"), (2, "b"), (2, "a")]
+
+
+def test_bench_buildup_runs_every_step_and_seed_and_saves_them(tiny_cifar, tmp_path, capsys):
+    out = tmp_path / "buildup.json"
+    bench.main(["buildup", "--steps", "lookahead,base", "--seeds", "3,4", "--epochs", "1",
+                "--widths", "4,8,8", "--amp", "fp32", "--threads", "1", "--out", str(out)])
+    saved = json.loads(out.read_text())["buildup"]
+    assert [s["name"] for s in saved["steps"]] == ["base", "lookahead"]      # build-up order
+    assert [(r["seed"], r["step"]) for r in saved["runs"]] == [
+        (3, "base"), (3, "lookahead"), (4, "lookahead"), (4, "base")]
+    for r in saved["runs"]:
+        assert 0 <= r["test_acc"] <= 1 and 0 <= r["tta_acc"] <= 1 and len(r["train_loss"]) == 1
+        assert r["wall"] > 0 and r["cpu"] > 0 and len(r["loadavg_before"].split()) == 3
+    base, look = (s["hyp"] for s in saved["steps"])                  # cumulative: all up to lookahead
+    assert look["lookahead"] and look["whiten"] and not (base["lookahead"] or base["whiten"])
+    assert saved["steps"][0]["hyp"]["widths"] == [4, 8, 8] and saved["steps"][0]["hyp"]["epochs"] == 1
+    timed = [line for line in capsys.readouterr().out.splitlines() if " s " in line]
+    assert timed and all(bench.MARK in line or line.startswith("|") for line in timed), timed
+    for bad, msg in ((["--steps", "whiten,tta"], "--steps must name"),
+                     (["--seeds", "1,1"], "--seeds must be distinct"),
+                     (["--preset", "1min"], "unknown --preset")):
+        with pytest.raises(ValueError, match=msg):
+            bench.main(["buildup"] + bad)

@@ -127,3 +127,67 @@ def test_std_widget_explains_common_mistakes():
              "abc": "数として読めません", "": "空です", "0.3": "ではありません"}
     for text, expected in cases.items():
         assert expected in w.check(text)[1], (text, w.feedback)
+
+
+# ---------------------------------------------------------------- the build-up's switches
+def _tiny(n=32):
+    g = torch.Generator().manual_seed(0)
+    return torch.randint(0, 256, (n, 3, 32, 32), dtype=torch.uint8, generator=g), torch.arange(n) % 10
+
+
+def _train_tiny(**hyp):
+    X, y = _tiny()
+    return recipes.train_book((X, y), mean=(0.5,) * 3, std=(0.25,) * 3, progress=False, amp=None,
+                              tta=None, hyp=dict(epochs=2, batch_size=8, widths=(4, 8, 8), **hyp))
+
+
+def test_buildup_goes_from_all_off_to_the_book_recipe_one_change_at_a_time():
+    names = [n for n, _ in recipes.BUILDUP]
+    assert recipes.buildup_hyp(names[-1]) == recipes.BOOK_HYP        # all on = the book's recipe
+    base = recipes.buildup_hyp(0)
+    assert not any(base[k] for k in ("whiten", "frozen_bn_scale", "lookahead", "alternating_flip"))
+    assert base["bias_scaler"] == 1.0 and base["label_smoothing"] == 0.0
+    for k in range(1, len(names)):
+        before, after = recipes.buildup_hyp(k - 1), recipes.buildup_hyp(names[k])
+        changed = {key for key in after if after[key] != before[key]}
+        assert changed == set(dict(recipes.BUILDUP)[names[k]]), names[k]
+    assert recipes.buildup_hyp(0, {**recipes.BOOK_HYP, "epochs": 3})["epochs"] == 3
+
+
+def test_all_switches_on_is_bit_for_bit_the_default_recipe():
+    m1, h1 = _train_tiny()
+    m2, h2 = _train_tiny(**{k: v for k, v in recipes.BOOK_HYP.items()
+                            if k not in ("epochs", "batch_size", "widths")})
+    assert h1["train_loss"] == h2["train_loss"]
+    assert all(torch.equal(a, b) for a, b in zip(m1.state_dict().values(), m2.state_dict().values()))
+
+
+def test_switches_change_what_is_trained():
+    off = recipes.buildup_hyp(0)
+    switches = {k: off[k] for k in ("whiten", "frozen_bn_scale", "lookahead", "alternating_flip")}
+    m_on, h_on = _train_tiny()
+    m_off, h_off = _train_tiny(**switches)
+    bn = [m for m in m_off.modules() if isinstance(m, models.FrozenScaleBatchNorm)]
+    assert m_off.whiten.weight.requires_grad and all(b.weight.requires_grad for b in bn)
+    assert not any(torch.all(b.weight == 1) for b in bn)               # the scales were learned
+    assert all(torch.all(b.weight == 1) for b in m_on.modules()
+               if isinstance(b, models.FrozenScaleBatchNorm))
+    assert h_on["train_loss"] != h_off["train_loss"]
+    for k, v in switches.items():                                    # each one alone changes the run
+        m = _train_tiny(**{k: v})[0]
+        assert not all(torch.equal(a, b) for a, b in zip(m.state_dict().values(),
+                                                         m_on.state_dict().values())), k
+
+
+def test_book_optimizer_scales_only_bn_shifts():
+    m = models.fast_cifar_net((4, 8, 8))
+    for b in m.modules():
+        if isinstance(b, models.FrozenScaleBatchNorm):
+            b.weight.requires_grad = True                             # scales trained, as in "base"
+    opt = recipes.book_optimizer(m, recipes.BOOK_HYP, 256)
+    fast, slow = opt.param_groups
+    assert fast["lr"] == pytest.approx(slow["lr"] * recipes.BOOK_HYP["bias_scaler"])
+    names = {id(p): n for n, p in m.named_parameters()}
+    assert all(names[id(p)].endswith("norm1.bias") or names[id(p)].endswith("norm2.bias")
+               for p in fast["params"])
+    assert any(names[id(p)].endswith("norm1.weight") for p in slow["params"])

@@ -144,7 +144,7 @@ class AlternatingFlipBatches:
     the same view twice in a row half of the time. Pass it to ``fit`` as the training data
     (and use ``Augment(flip=False, ...)`` for the rest of the augmentation).
 
-    本書: 章のコードからは直接使いません
+    本書: 第7章
     """
 
     def __init__(self, X, y, batch_size=512, seed=None):

@@ -1,7 +1,7 @@
 """Matplotlib figures with Japanese labels: the font is set here, once, for every module below.
 
 Topic modules: images (show_images, chapter 1), geometry (1), pooling (2), scratch (3), architectures
-and blocks (4), batchnorm (5), experiments (4-6), training (7), cam (8).
+and blocks (4), batchnorm (5), experiments (4-6), training and recipes (7), cam (8).
 """
 from pathlib import Path
 

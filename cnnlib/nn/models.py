@@ -555,7 +555,7 @@ class CIFAR10Net(nn.Module):
 class FrozenScaleBatchNorm(nn.BatchNorm2d):
     """BatchNorm whose scale stays 1 (only the shift is learned), as in fast CIFAR trainers.
 
-    本書: 章のコードからは直接使いません
+    本書: 第7章
     """
 
     def __init__(self, num_features, momentum=0.4, eps=1e-12):
@@ -611,7 +611,7 @@ class FastCIFARNet(nn.Module):
 
     Call ``init_whitening(X)`` with normalised training images before training.
 
-    本書: 章のコードからは直接使いません
+    本書: 第7章
     """
 
     def __init__(self, widths=(64, 256, 256), num_classes=10, whiten_size=2):

@@ -19,7 +19,7 @@ import torch
 from ..data.cifar10 import CLASSES
 
 from . import models
-from ..checks import check_callable, check_choice, check_int, check_number
+from ..checks import check_bool, check_callable, check_choice, check_int, check_number
 from ..data.augment import AlternatingFlipBatches, Augment
 from ..data.cifar10 import _mean_std, normalizer
 from ..torch_checks import check_module, check_tensor_pair
@@ -28,7 +28,25 @@ from .train import TTA_MODES, evaluate, fit
 
 BOOK_HYP = dict(epochs=8, batch_size=256, widths=(32, 128, 128), lr=11.5, momentum=0.85,
                 weight_decay=0.0153, bias_scaler=64.0, label_smoothing=0.2, whiten_bias_epochs=3,
-                ema_start=0.3, ema_every=5, translate=2)
+                ema_start=0.3, ema_every=5, translate=2,
+                # switches of the ingredients (all on = the book's recipe; see BUILDUP)
+                whiten=True, frozen_bn_scale=True, lookahead=True, alternating_flip=True)
+_SWITCHES = ("whiten", "frozen_bn_scale", "lookahead", "alternating_flip")
+
+# The book's recipe built up one ingredient at a time (python -m cnnlib.tools.bench buildup,
+# chapter 7): step 0 ("base") keeps FastCIFARNet, Nesterov SGD with the triangular schedule and
+# random flip + 2-pixel translate, and turns every ingredient off; each later step turns one more
+# on, and the last one is BOOK_HYP. Test-time augmentation is train_book's ``tta`` (no training).
+BUILDUP = (
+    ("base", dict(whiten=False, frozen_bn_scale=False, bias_scaler=1.0, label_smoothing=0.0,
+                  lookahead=False, alternating_flip=False)),
+    ("whiten", dict(whiten=True)),
+    ("frozen_bn_scale", dict(frozen_bn_scale=True)),
+    ("bias_lr", dict(bias_scaler=BOOK_HYP["bias_scaler"])),
+    ("label_smoothing", dict(label_smoothing=BOOK_HYP["label_smoothing"])),
+    ("lookahead", dict(lookahead=True)),
+    ("alternating_flip", dict(alternating_flip=True)),
+)
 
 # Named settings for python -m cnnlib.tools.bench cifar10 (results in chapter 7), named for what they
 # are: epochs, and "wide" for airbench94's own widths (64, 256, 256). Single runs on the 2-core CPU
@@ -41,6 +59,27 @@ BOOK_PRESETS = {
     "8ep": dict(epochs=8),                                # chapter 7's main run
     "wide-8ep": dict(epochs=8, widths=(64, 256, 256)),
 }
+
+
+def buildup_hyp(step, base=None):
+    """Hyperparameters of build-up step ``step`` (a name in ``BUILDUP`` or its index): ``base``
+    (default ``BOOK_HYP``) with the ingredients after ``step`` turned off.
+
+    本書: 第7章
+    """
+    names = [n for n, _ in BUILDUP]
+    if isinstance(step, str) and step in names:
+        step = names.index(step)
+    elif not (isinstance(step, int) and not isinstance(step, bool) and 0 <= step < len(names)):
+        raise ValueError(f"step must be a name of BUILDUP or its index 0..{len(names) - 1}; "
+                         f"allowed names: {names}; got {step!r}")
+    if base is not None and not isinstance(base, dict):
+        raise TypeError(f"base must be a dict of hyperparameters (like BOOK_HYP) or None; got "
+                        f"{type(base).__name__}")
+    hyp = dict(base or BOOK_HYP)
+    for _, change in BUILDUP[:step + 1]:
+        hyp.update(change)
+    return hyp
 
 
 def triangle(total, start=0.2, peak_at=0.23, end=0.07):
@@ -62,7 +101,7 @@ def triangle(total, start=0.2, peak_at=0.23, end=0.07):
 def book_optimizer(model, hyp, batch_size):
     """Nesterov SGD in airbench's decoupled form (mean loss, so the LR is scaled by the batch).
 
-    本書: 章のコードからは直接使いません
+    本書: 第7章
     """
     check_module(model)
     batch_size = check_int(batch_size, "batch_size", 1)
@@ -78,8 +117,10 @@ def book_optimizer(model, hyp, batch_size):
     kilo = 1024 * (1 + 1 / (1 - hyp["momentum"]))
     lr = hyp["lr"] / kilo * batch_size
     wd = hyp["weight_decay"] * batch_size / kilo
-    norm_biases = [p for n, p in model.named_parameters() if "norm" in n and p.requires_grad]
-    other = [p for n, p in model.named_parameters() if "norm" not in n and p.requires_grad]
+    def is_norm_bias(n):                        # BN shifts; BN scales (when trained) are "other"
+        return "norm" in n and n.endswith("bias")
+    norm_biases = [p for n, p in model.named_parameters() if is_norm_bias(n) and p.requires_grad]
+    other = [p for n, p in model.named_parameters() if not is_norm_bias(n) and p.requires_grad]
     lr_b = lr * hyp["bias_scaler"]
     groups = [dict(params=norm_biases, lr=lr_b, weight_decay=wd / lr_b),
               dict(params=other, lr=lr, weight_decay=wd / lr)]
@@ -89,7 +130,7 @@ def book_optimizer(model, hyp, batch_size):
 class Lookahead:
     """``on_step`` hook: every ``every`` steps after ``start`` pull weights towards their EMA.
 
-    本書: 章のコードからは直接使いません
+    本書: 第7章
     """
 
     def __init__(self, model, total, start=0.3, every=5, decay=0.95, power=3.0):
@@ -132,6 +173,9 @@ def train_book(train, test=None, *, mean, std, hyp=None, amp="auto", seed=0, pro
     unknown = set(hyp) - set(BOOK_HYP)
     if unknown:
         raise ValueError(f"unknown hyperparameters {sorted(unknown)}; allowed: {sorted(BOOK_HYP)}")
+    for k in _SWITCHES:
+        check_bool(hyp[k], f"hyp[{k!r}]")
+    check_number(hyp["label_smoothing"], "hyp['label_smoothing']", 0, 1, open_max=True)
     X, y = _uint8_pair(train, "train")
     if test is not None:
         _uint8_pair(test, "test")
@@ -141,7 +185,14 @@ def train_book(train, test=None, *, mean, std, hyp=None, amp="auto", seed=0, pro
     norm = normalizer(mean, std)
     model = models.fast_cifar_net(hyp["widths"], num_classes=int(y.max()) + 1)
     t0 = time.perf_counter()
-    model.init_whitening(norm(X[:5000]))
+    if hyp["whiten"]:
+        model.init_whitening(norm(X[:5000]))
+    else:                                       # an ordinary first conv, learned from its init
+        model.whiten.weight.requires_grad = True
+    if not hyp["frozen_bn_scale"]:
+        for mod in model.modules():
+            if isinstance(mod, models.FrozenScaleBatchNorm):
+                mod.weight.requires_grad = True
     setup = time.perf_counter() - t0
     B, E = hyp["batch_size"], hyp["epochs"]
     steps = E * -(-len(X) // B)
@@ -149,13 +200,16 @@ def train_book(train, test=None, *, mean, std, hyp=None, amp="auto", seed=0, pro
     sched = torch.optim.lr_scheduler.LambdaLR(opt, triangle(steps))
 
     def freeze_whiten_bias(epoch, hist, model):
-        model.whiten.bias.requires_grad = epoch < hyp["whiten_bias_epochs"]
+        if hyp["whiten"]:
+            model.whiten.bias.requires_grad = epoch < hyp["whiten_bias_epochs"]
 
-    batches = AlternatingFlipBatches(X, y, B, seed=seed)
+    alt = hyp["alternating_flip"]                 # else fit shuffles and Augment flips at random
+    batches = AlternatingFlipBatches(X, y, B, seed=seed) if alt else (X, y)
     hist = fit(model, batches, test, epochs=E, batch_size=B, optimizer=opt,
                schedule=lambda o, n: sched, label_smoothing=hyp["label_smoothing"], prepare=norm,
-               augment=Augment(flip=False, crop=hyp["translate"], crop_mode="reflect", seed=seed),
-               on_step=Lookahead(model, steps, hyp["ema_start"], hyp["ema_every"]),
+               augment=Augment(flip=not alt, crop=hyp["translate"], crop_mode="reflect", seed=seed),
+               on_step=Lookahead(model, steps, hyp["ema_start"], hyp["ema_every"])
+               if hyp["lookahead"] else None,
                on_epoch=freeze_whiten_bias, on_batch=on_batch, amp=amp, seed=seed,
                progress=progress, device=device)
     hist.setup_time = setup

@@ -1,4 +1,4 @@
-"""Benchmarks, as subcommands: ``python -m cnnlib.tools.bench {cifar10,conv} [options]``.
+"""Benchmarks, as subcommands: ``python -m cnnlib.tools.bench {cifar10,archs,buildup,conv} ...``.
 
 ``conv`` times cnnlib.scratch.fast's conv2d forward + conv2d_backward and the pooling backward
 against torch on float32, side by side in one process (interleaved repeats, medians); every
@@ -8,6 +8,12 @@ line with a time, a ratio or the load average carries the marker "⏱".
 ResNet-20) with one recipe on a training subset, an epoch of each in turn (so their times share the
 load), and records validation accuracy per epoch (validation images carved from the training split),
 time per epoch, parameters, FLOPs, and the test accuracy at the end.
+
+``buildup`` trains the steps of ``cnnlib.nn.recipes.BUILDUP`` (the book's recipe with its
+ingredients turned on one at a time) at one epoch budget, each with several seeds, interleaved, and
+records per run the test accuracy with and without flip-translate TTA (the test set is evaluated
+once, after training), the training, wall and process CPU time (wall and CPU include the
+evaluation), and /proc/loadavg before and after (results in chapter 7).
 
 ``cifar10`` trains the book's recipe at named budgets (``cnnlib.nn.recipes.BOOK_PRESETS``, in bf16
 and fp32) and the lesson's recipe one after the other on the same data and machine, and prints
@@ -420,6 +426,127 @@ def cmd_archs(args):
 
 
 cmd_archs.add_arguments = _archs_args
+
+
+# ---------------------------------------------------------------- buildup: one ingredient at a time
+def _buildup_args(p):
+    p.add_argument("--steps", default="",
+                   help="comma-separated step names of cnnlib.nn.recipes.BUILDUP (default: all, in "
+                        "order; each step adds its ingredient to all the steps before it)")
+    p.add_argument("--seeds", type=_ints, default="1,2", help="comma-separated seeds (>= 1)")
+    p.add_argument("--preset", default="3ep", help="a preset of cnnlib.nn.recipes.BOOK_PRESETS")
+    p.add_argument("--epochs", type=_at_least(0), default=0, help="override the preset's epochs (0: keep)")
+    p.add_argument("--widths", type=_ints, default="", help="override the widths, e.g. 32,128,128")
+    p.add_argument("--amp", default="bf16", choices=("bf16", "fp32"))
+    p.add_argument("--subset", type=_at_least(0), default=0, help="train on a class-balanced subset (0 = all)")
+    p.add_argument("--test-subset", type=_at_least(0), default=0, help="evaluate on a subset (0 = all)")
+    p.add_argument("--threads", type=_at_least(0), default=0, help="torch threads (0: CNNLIB_THREADS or torch's)")
+    p.add_argument("--note", default="", help="free text stored with the results (e.g. the load)")
+    p.add_argument("--out", default="", help="write the results as JSON here (after every run)")
+
+
+def _proc_loadavg():
+    """The first three fields of /proc/loadavg (or os.getloadavg's where there is none)."""
+    try:
+        with open("/proc/loadavg") as f:
+            return " ".join(f.read().split()[:3])
+    except OSError:
+        return " ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+def buildup_plan(steps, seeds):
+    """The runs ``(seed, step)`` in the order they are done: every step once per seed, forwards
+    for the first seed, backwards for the second, and so on, so that a slow drift of the machine's
+    load falls on the early and the late steps alike.
+
+    本書: 章のコードからは直接使いません
+    """
+    if not (isinstance(steps, (list, tuple)) and steps and isinstance(seeds, (list, tuple))
+            and seeds):
+        raise ValueError(f"steps and seeds must be non-empty lists; got {steps!r:.60} and "
+                         f"{seeds!r:.60}")
+    return [(s, st) for k, s in enumerate(seeds) for st in (steps if k % 2 == 0 else steps[::-1])]
+
+
+@subcommand
+def cmd_buildup(args):
+    """The book's recipe built up one ingredient at a time (recipes.BUILDUP), several seeds.
+
+    本書: 章のコードからは直接使いません
+    """
+    _check_args(args, cmd_buildup)
+    import torch
+    from ..data.cifar10 import channel_stats, load_cifar10
+    from ..nn.recipes import BOOK_HYP, BOOK_PRESETS, BUILDUP, buildup_hyp, train_book
+    from ..data.cifar10 import normalizer
+    from ..nn.train import configure_threads, evaluate
+    names = [n for n, _ in BUILDUP]
+    steps = [t.strip() for t in args.steps.split(",")] if args.steps else names
+    unknown = [t for t in steps if t not in names]
+    if unknown or len(set(steps)) != len(steps):
+        raise ValueError(f"--steps must name distinct steps of recipes.BUILDUP; allowed: {names}; "
+                         f"got {args.steps!r}")
+    steps = [n for n in names if n in steps]                          # always in build-up order
+    if args.preset not in BOOK_PRESETS:
+        raise ValueError(f"unknown --preset {args.preset!r}; allowed: {sorted(BOOK_PRESETS)}")
+    seeds = [int(t) for t in args.seeds.split(",")] if args.seeds else []
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise ValueError(f"--seeds must be distinct ints >= 1 such as 1,2; got {args.seeds!r}")
+    base = {**BOOK_HYP, **BOOK_PRESETS[args.preset]}
+    if args.epochs:
+        base["epochs"] = args.epochs
+    if args.widths:
+        base["widths"] = tuple(int(w) for w in args.widths.split(","))
+    n_threads = configure_threads(args.threads or None)
+    tr, te = load_cifar10("train"), load_cifar10("test")
+    if args.subset:
+        tr = tr.subset(args.subset, seed=0)
+    if args.test_subset:
+        te = te.subset(args.test_subset, seed=0)
+    mean, std = channel_stats(tr.X)
+    norm = normalizer(mean, std)
+    amp = None if args.amp == "fp32" else args.amp
+    print(f"data: {tr.source}, train {len(tr)}, test {len(te)}; torch {torch.__version__}, "
+          f"{n_threads} threads; {len(steps)} steps x {len(seeds)} seeds", flush=True)
+    hyps = {n: buildup_hyp(n, base) for n in steps}
+    info = dict(source=tr.source, threads=n_threads, cpus=os.cpu_count(), train=len(tr),
+                test=len(te), preset=args.preset, amp=args.amp, note=args.note, seeds=seeds,
+                steps=[dict(name=n, change={k: v for k, v in dict(BUILDUP)[n].items()},
+                            hyp={k: list(v) if isinstance(v, tuple) else v
+                                 for k, v in hyps[n].items()}) for n in steps],
+                command="python -m cnnlib.tools.bench " + " ".join(
+                    sys.argv[1:] if sys.argv[1:2] == ["buildup"] else ["buildup", "..."]),
+                loadavg_start=_proc_loadavg(), runs=[])
+    warm = tr.subset(min(len(tr), 512), seed=0)                # first-call costs out of the runs
+    train_book((warm.X, warm.y), mean=mean, std=std, hyp={**base, "epochs": 1}, amp=amp,
+               progress=False)
+    for seed, name in buildup_plan(steps, seeds):
+        load_before = _proc_loadavg()
+        w0, c0 = time.perf_counter(), time.process_time()
+        model, h = train_book((tr.X, tr.y), None, mean=mean, std=std, hyp=hyps[name], amp=amp,
+                              seed=seed, progress=False)           # the test set once, at the end
+        acc, tta = (evaluate(model, (te.X, te.y), prepare=norm, amp=amp, tta=t)["acc"]
+                    for t in (None, "flip-translate"))
+        r = dict(step=name, seed=seed, test_acc=acc, tta_acc=tta, train_loss=h["train_loss"],
+                 train_time=h["time"][-1], wall=time.perf_counter() - w0,
+                 cpu=time.process_time() - c0, loadavg_before=load_before,
+                 loadavg_after=_proc_loadavg())
+        info["runs"].append(r)
+        print(f"  {MARK} seed {seed} {name:<17} test acc {r['test_acc']:.4f}  TTA {r['tta_acc']:.4f}"
+              f"  train {r['train_time']:6.1f} s  wall {r['wall']:6.1f} s  cpu {r['cpu']:6.1f} s  "
+              f"load {load_before} -> {r['loadavg_after']}", flush=True)
+        info["loadavg_end"] = _proc_loadavg()
+        _save(args.out, "buildup", info)                         # keep what is done so far
+    print("\n| step | test acc (mean of seeds) | TTA | train time | cpu |\n|---|---|---|---|---|")
+    for n in steps:
+        rs = [r for r in info["runs"] if r["step"] == n]
+        mean_of = lambda k: sum(r[k] for r in rs) / len(rs)           # noqa: E731
+        print(f"| {n} | {mean_of('test_acc'):.4f} | {mean_of('tta_acc'):.4f} | "
+              f"{MARK} {mean_of('train_time'):.0f} s | {mean_of('cpu'):.0f} s |")
+    return info
+
+
+cmd_buildup.add_arguments = _buildup_args
 
 
 # ---------------------------------------------------------------- conv: NumPy core vs torch

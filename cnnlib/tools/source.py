@@ -9,7 +9,7 @@ __all__ = ["show_source", "source_text"]
 def show_source(obj):
     """Display the source code of a cnnlib function or class, highlighted, in a notebook.
 
-    本書: 第1章、第4章、第5章、第6章
+    本書: 第1章、第4章、第5章、第6章、第7章
     """
     from IPython.display import Code, display
     if not (inspect.isfunction(obj) or inspect.ismethod(obj) or inspect.isclass(obj)
