@@ -31,7 +31,7 @@ def _range_text(minimum, maximum, open_min=False, open_max=False):
 def check_int(value, name, minimum=None, maximum=None, kind="an int", shown=None):
     """``value`` as a Python int in [minimum, maximum] (bools are not ints here).
 
-    本書: 章のコードからは直接使いません
+    本書: 第3章
     """
     shown = value if shown is None else shown
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
@@ -45,7 +45,7 @@ def check_number(value, name, minimum=None, maximum=None, open_min=False, open_m
     """``value`` as a finite Python float in the range (``open_min``/``open_max``: the bound
     itself is excluded).
 
-    本書: 章のコードからは直接使いません
+    本書: 第3章
     """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number; got {value!r} ({type(value).__name__})")

@@ -24,7 +24,7 @@ def set_seed(seed=0):
 def get_device(prefer=None):
     """The best available device: cuda, then mps, then cpu (or ``prefer`` if given).
 
-    本書: 第3章、第4章、第5章、第6章、第7章、第8章
+    本書: 第3章、第4章、第7章、第8章
     """
     if prefer is not None:
         return check_device(prefer, "prefer")

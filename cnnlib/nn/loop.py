@@ -20,7 +20,7 @@ def train(model, data, *, epochs=1, lr=0.01, batch_size=64, optimizer=None, seed
 
     ``on_step(step, model)`` runs after each update (to record gradients or weights).
 
-    本書: 第4章
+    本書: 第4章、第5章、第6章
     """
     X, y = _checked(model, data)
     epochs, batch_size = check_int(epochs, "epochs", 1), check_int(batch_size, "batch_size", 1)
@@ -45,7 +45,7 @@ def train(model, data, *, epochs=1, lr=0.01, batch_size=64, optimizer=None, seed
 def accuracy(model, data, batch_size=1000):
     """Fraction of ``data = (X, y)`` that ``model`` (in eval mode) classifies right.
 
-    本書: 章のコードからは直接使いません
+    本書: 第5章、第6章
     """
     X, y = _checked(model, data)
     batch_size = check_int(batch_size, "batch_size", 1)

@@ -460,7 +460,7 @@ class DepthwiseSeparableConv(nn.Sequential):
 class MLP(nn.Module):
     """Flatten, then Linear-ReLU(-Dropout) hidden layers and a linear output layer.
 
-    本書: 章のコードからは直接使いません
+    本書: 第6章
     """
 
     def __init__(self, in_features=784, hidden=(256, 128), num_classes=10, dropout=0.0):
@@ -491,7 +491,7 @@ class SimpleCNN(nn.Module):
     ``batch_norm`` adds BN after every conv (whose bias is then dropped); ``dropout`` is
     the drop probability before the last FC layer (0 means no Dropout layer).
 
-    本書: 第6章
+    本書: 第5章、第6章
     """
 
     def __init__(self, in_channels=1, widths=(16, 32, 64), num_classes=10, input_size=28,
