@@ -41,7 +41,7 @@ from test_book_browser import CHAPTERS, ROOT, SHOTS, browser  # noqa: F401 (the 
 
 EXECUTED = ROOT / "_build" / "jupyter_execute"
 OVERRIDES = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
-RAW_MYST = ["{eval", "{glue", ":::", ":class:", "{exercise", "{solution", "{admonition", "```"]
+RAW_MYST = ["{eval", "{glue", "{ref", ":::", ":class:", "{exercise", "{solution", "{admonition", "```"]
 EVAL_RE = re.compile(r"\{eval\}`([^`]+)`")
 RUN_TIMEOUT_S = 1800          # one chapter's Run All (chapter 7 trains for minutes)
 TIMES: dict[str, float] = {}     # chapter -> seconds of Run All (printed by conftest.py)
