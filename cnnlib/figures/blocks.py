@@ -12,11 +12,12 @@ for the output shapes), never typed a second time: change the model and the pict
 """
 import matplotlib.pyplot as plt
 import torch
-from matplotlib.patches import Circle, FancyBboxPatch, Polygon
+from matplotlib.patches import Circle, FancyBboxPatch
 from torch import nn
 
 from ..nn import models as M
 from ..nn.summarize import summary
+from .geometry import _cuboid
 
 __all__ = ["lenet_figure", "residual_block_figure", "inception_figure",
            "depthwise_separable_figure", "shape_text"]
@@ -40,18 +41,6 @@ def shape_text(shape):
 
 
 # ---------------------------------------------------------------- drawing helpers
-def _cuboid(ax, x, y, w, h, d, color):
-    """A box whose front face has lower-left (x, y), width w and height h, receding by d."""
-    dx, dy = 0.6 * d, 0.45 * d
-    faces = [[(x, y), (x + w, y), (x + w, y + h), (x, y + h)],
-             [(x, y + h), (x + dx, y + h + dy), (x + w + dx, y + h + dy), (x + w, y + h)],
-             [(x + w, y), (x + w + dx, y + dy), (x + w + dx, y + h + dy), (x + w, y + h)]]
-    for face, shade in zip(faces, (1.0, 0.85, 0.7)):
-        rgb = [min(1, c * shade) for c in plt.matplotlib.colors.to_rgb(color)]
-        ax.add_patch(Polygon(face, closed=True, facecolor=rgb, edgecolor="#333", lw=0.8))
-    return x + w + dx, y + h + dy
-
-
 def _box(ax, x, y, text, w, h, color="#e3f2fd", fontsize=11):
     """A w × h rounded box centred at (x, y) with ``text``; returns its (x0, y0, x1, y1)."""
     ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.02,rounding_size=0.08",
@@ -147,7 +136,7 @@ def lenet_figure(model, input_size, names=None, title=None):
         else:
             wid, hei, dep = 0.18, 0.4 + 0.02 * shape[1], 0.18
         x0 = x + (slot - wid - 0.6 * dep) / 2
-        x1, y1 = _cuboid(ax, x0, -hei / 2, wid, hei, dep, color)
+        x1, y1 = _cuboid(ax, x0, -hei / 2, wid, hei, dep, color, skew=(0.6, 0.45))
         placed.append(((x0 + x1) / 2, -hei / 2, y1))
         if i:
             _arrow(ax, (x - 0.32, 0), (x0 - 0.05, 0))
@@ -350,7 +339,7 @@ def depthwise_separable_figure(module, input_size):
     def volume(x, y, shape, color, label):
         c, h, w = shape[1:]
         wid = 0.25 + 0.9 * c / max(cin, cout)
-        x1, _ = _cuboid(ax, x, y - 0.7, wid, 1.4, 0.9, color)
+        x1, _ = _cuboid(ax, x, y - 0.7, wid, 1.4, 0.9, color, skew=(0.6, 0.45))
         ax.text((x + x1) / 2, y - 0.95, f"{label}\n{shape_text(shape)}", ha="center", va="top",
                 fontsize=11)
         return x1
@@ -360,7 +349,7 @@ def depthwise_separable_figure(module, input_size):
         wid = 0.1 + 0.45 * channels / max(cin, cout) if channels > 1 else 0.08
         side = 0.1 * kk + 0.08
         for _ in range(min(n, 3)):
-            x_end, _ = _cuboid(ax, x, y, wid, side, side, color)
+            x_end, _ = _cuboid(ax, x, y, wid, side, side, color, skew=(0.6, 0.45))
             x = x_end + 0.12
         ax.text(x, y + side / 2, f"… {n} 枚", fontsize=10, va="center")
 

@@ -301,10 +301,12 @@ def animation_html(anim, default_mode="loop", alt=None):
 
 
 # ---------------------------------------------------------------- 3-D blocks
-def _block(ax, x, y, depth, height, width, colour, label=None, slices=1, skew=0.45):
-    """A cuboid: front face width x height at (x, y), depth drawn up and to the right, with
-    ``slices`` lines across the depth (one per channel). Returns the right edge's x."""
-    dx = dy = depth * skew
+def _cuboid(ax, x, y, width, height, depth, colour, skew=(0.45, 0.45), slices=1):
+    """A box whose front face (width x height) has its lower-left corner at (x, y), receding by
+    ``depth`` up and to the right (``skew`` per unit of depth), with ``slices`` lines across the
+    depth (one per channel). Returns the far corner (right x, top y). Chapter 4's block diagrams
+    (``cnnlib.figures.blocks``) draw their boxes with it too."""
+    dx, dy = depth * skew[0], depth * skew[1]
     front = [(x, y), (x + width, y), (x + width, y + height), (x, y + height)]
     top = [(x, y + height), (x + width, y + height), (x + width + dx, y + height + dy),
            (x + dx, y + height + dy)]
@@ -316,9 +318,7 @@ def _block(ax, x, y, depth, height, width, colour, label=None, slices=1, skew=0.
     for t in np.arange(1, slices) / slices:
         ax.plot([x + t * dx, x + width + t * dx, x + width + t * dx],
                 [y + height + t * dy, y + height + t * dy, y + t * dy], color="#37474f", lw=0.5)
-    if label:
-        ax.text(x + (width + dx) / 2, y - 0.4, label, ha="center", va="top", fontsize=12)
-    return x + width + dx
+    return x + width + dx, y + height + dy
 
 
 def conv_volume_figure(in_channels, size, out_channels, kernel_size, stride=1, padding=0):
@@ -337,14 +337,13 @@ def conv_volume_figure(in_channels, size, out_channels, kernel_size, stride=1, p
     unit, ch = 5.0 / n, 0.8                  # the input's side is 5 units; one channel 0.8 deep
     colours = plt.get_cmap("Set2")
     fig, ax = plt.subplots(figsize=(9.5, 3.9))
-    x = _block(ax, 0, 0, c * ch, n * unit, n * unit, "#90caf9",
-               f"入力 {c}×{n}×{n}\n（チャネル×高さ×幅）", slices=c)
+    x, _ = _cuboid(ax, 0, 0, n * unit, n * unit, c * ch, "#90caf9", slices=c)
+    ax.text(x / 2, -0.4, f"入力 {c}×{n}×{n}\n（チャネル×高さ×幅）", ha="center", va="top", fontsize=12)
     ax.text(x + 0.55, n * unit / 2, r"$\ast$", fontsize=20, ha="center", va="center")
     x0, lift = x + 1.2, k * unit + c * ch * 0.45 + 0.3
     for i in range(f):                       # kernel 1 in front, the others behind it
         j = f - 1 - i
-        right = _block(ax, x0 + j * 0.35, j * lift, c * ch, k * unit, k * unit, colours(j % 8),
-                       slices=c)
+        _cuboid(ax, x0 + j * 0.35, j * lift, k * unit, k * unit, c * ch, colours(j % 8), slices=c)
         ax.text(x0 + j * 0.35 + k * unit / 2, j * lift + k * unit / 2, str(j + 1), fontsize=11,
                 ha="center", va="center")
     x = x0 + (f - 1) * 0.35 + k * unit + c * ch * 0.45
@@ -357,8 +356,8 @@ def conv_volume_figure(in_channels, size, out_channels, kernel_size, stride=1, p
             fontsize=11)
     end = 0.0
     for i in range(f - 1, -1, -1):           # output channel i: one slab, kernel i's colour
-        end = max(end, _block(ax, x + i * ch * 0.45, i * ch * 0.45, ch, o * unit, o * unit,
-                              colours(i % 8)))
+        end = max(end, _cuboid(ax, x + i * ch * 0.45, i * ch * 0.45, o * unit, o * unit, ch,
+                               colours(i % 8))[0])
     ax.text(x + o * unit / 2, o * unit / 2, "1", fontsize=11, ha="center", va="center")
     ax.text(x + (o * unit + f * ch * 0.45) / 2, -0.4,
             f"出力 {f}×{o}×{o}\n（色 = カーネル）", ha="center", va="top", fontsize=12)
